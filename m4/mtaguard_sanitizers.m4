@@ -1,0 +1,13 @@
+# MTAGUARD_SANITIZERS: --enable-sanitizers builds everything with ASan + UBSan.
+AC_DEFUN([MTAGUARD_SANITIZERS], [
+  AC_ARG_ENABLE([sanitizers],
+    [AS_HELP_STRING([--enable-sanitizers], [build with AddressSanitizer and UndefinedBehaviorSanitizer])],
+    [], [enable_sanitizers=no])
+  AS_IF([test "x$enable_sanitizers" = xyes], [
+    SANITIZER_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+    AM_CXXFLAGS="$AM_CXXFLAGS $SANITIZER_FLAGS"
+    AM_LDFLAGS="$AM_LDFLAGS $SANITIZER_FLAGS"
+  ])
+  AC_SUBST([AM_LDFLAGS])
+  AM_CONDITIONAL([SANITIZERS], [test "x$enable_sanitizers" = xyes])
+])

@@ -1,0 +1,36 @@
+// command: what every `mtaguard` subcommand receives and the exit statuses of
+// the command-line contract (DESIGN.md): 0 success/valid/found, 1 a definite
+// negative answer, 2 usage or configuration error, 75 temporary failure.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "config.h"
+
+namespace tool {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitNegative = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitTempFail = 75;  // EX_TEMPFAIL
+
+struct Context {
+    std::shared_ptr<const config::Config> config;  // null when loading failed
+    std::vector<config::Error> config_errors;
+    config::Sources sources;
+};
+
+// Arguments after the subcommand name.
+using Args = std::span<const std::string>;
+
+// Prints "mtaguard: <message>" on stderr and returns kExitUsage.
+int usage_error(std::string_view message);
+// Prints configuration errors on stderr and returns kExitUsage.
+int config_error(const Context& ctx);
+
+int cmd_config(const Context& ctx, Args args);
+
+}  // namespace tool

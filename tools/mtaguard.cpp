@@ -1,0 +1,76 @@
+// mtaguard: the command-line tool. Parses the global options (-c FILE,
+// -o name=value), loads the configuration and dispatches to a subcommand
+// (tools/cmd_*.cpp). Every subcommand only calls lib/.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "command.h"
+
+namespace tool {
+namespace {
+
+struct Command {
+    std::string_view name;
+    int (*run)(const Context&, Args);
+    std::string_view synopsis;
+};
+
+constexpr Command kCommands[] = {
+    {"config", cmd_config, "config [-n] | config check"},
+};
+
+int usage() {
+    std::cerr << "usage: mtaguard [-c FILE] [-o name=value]... COMMAND [ARGS]\n"
+                 "commands:\n";
+    for (const auto& c : kCommands) std::cerr << "  mtaguard " << c.synopsis << "\n";
+    return kExitUsage;
+}
+
+}  // namespace
+
+int usage_error(std::string_view message) {
+    std::cerr << "mtaguard: " << message << "\n";
+    return kExitUsage;
+}
+
+int config_error(const Context& ctx) {
+    for (const auto& e : ctx.config_errors) std::cerr << "mtaguard: " << e.to_string() << "\n";
+    return kExitUsage;
+}
+
+}  // namespace tool
+
+int main(int argc, char** argv) {
+    using namespace tool;
+    Context ctx;
+    int i = 1;
+    for (; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "-c" || arg == "-o") {
+            if (i + 1 >= argc) return usage_error(arg + " needs an argument");
+            std::string value = argv[++i];
+            if (arg == "-c") {
+                ctx.sources.file = value;
+                ctx.sources.file_given = true;
+            } else {
+                ctx.sources.overrides.push_back(value);
+            }
+        } else if (arg == "-h" || arg == "--help") {
+            usage();
+            return kExitOk;
+        } else if (!arg.empty() && arg[0] == '-') {
+            return usage_error("unknown option " + arg);
+        } else {
+            break;
+        }
+    }
+    if (i >= argc) return usage();
+    std::string name = argv[i];
+    std::vector<std::string> args(argv + i + 1, argv + argc);
+    ctx.config = config::load(ctx.sources, ctx.config_errors);
+    for (const auto& c : kCommands)
+        if (c.name == name) return c.run(ctx, args);
+    usage_error("unknown command \"" + name + "\"");
+    return usage();
+}
