@@ -1,0 +1,51 @@
+// fetch: MTA-STS discovery (TXT record) and the HTTPS policy fetch
+// (RFC 8461 §3.3), with failures classified for TLSRPT (RFC 8460 §4.3).
+//
+// CONTRACT (written before the implementation; keep these names).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "config.h"
+#include "dns.h"
+#include "sts/policy.h"
+
+namespace sts {
+
+enum class DiscoveryStatus { Found, None, TempError };
+
+struct Discovery {
+    DiscoveryStatus status = DiscoveryStatus::None;
+    Record record;     // when Found
+    std::string txt;   // the record text when Found
+    std::string error; // why None (no record, several records, invalid) or TempError
+};
+
+// Exactly one STS record at _mta-sts.<domain> (CNAME followed by the resolver).
+Discovery discover(std::string_view domain, dns::Resolver& resolver);
+
+// RFC 8460 §4.3 result types for policy failures.
+enum class FetchFailure { None, FetchError, PolicyInvalid, WebPkiInvalid };
+std::string_view failure_name(FetchFailure f);  // "", "sts-policy-fetch-error", "sts-policy-invalid", "sts-webpki-invalid"
+
+struct FetchResult {
+    FetchFailure failure = FetchFailure::None;
+    Policy policy;               // when failure == None
+    std::string text;            // the policy text as fetched
+    std::string failure_reason;  // e.g. "certificate-expired", "http-status-404" (for TLSRPT failure-reason-code)
+    std::string error;           // detail for logs
+    bool ok() const { return failure == FetchFailure::None; }
+};
+
+class Fetcher {
+public:
+    virtual ~Fetcher() = default;
+    virtual FetchResult fetch(std::string_view domain) = 0;  // https://mta-sts.<domain>/.well-known/mta-sts.txt
+};
+
+// libcurl + OpenSSL; sts_ca_file, sts_connect_timeout, sts_fetch_timeout.
+std::unique_ptr<Fetcher> make_https_fetcher(const config::Config& config);
+
+}  // namespace sts

@@ -1,0 +1,78 @@
+// get: the MTA-STS policy store logic (the seed's mtastsdb behaviour) on top
+// of the Berkeley DB policy cache (sts/cache.h).
+//
+// CONTRACT (written before the implementation; keep these names). What
+// mtaguard-policyd calls:
+//   lookup_cached()  the fast path: never touches the network; says whether
+//                    the cache answers (fresh policy, or backoff) or a fetch
+//                    is needed, and whether a background revalidation is due.
+//   get()            the full path (runs on a worker thread): cached row ->
+//                    use it, revalidate the TXT id (refetch when it changed,
+//                    keep the cached policy when DNS or the fetch fails);
+//                    backoff row -> no policy until it expires; no row ->
+//                    discover + fetch + store, and on failure store a backoff
+//                    row (sts_backoff, mode none).
+//   refresh()        the periodic refresher: renews policies used recently
+//                    before they expire, drops rows unused for sts_unused_expiry.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config.h"
+#include "dns.h"
+#include "sts/fetch.h"
+#include "sts/policy.h"
+
+namespace sts {
+
+class PolicyCache;  // sts/cache.h
+
+class Clock {
+public:
+    virtual ~Clock() = default;
+    virtual std::chrono::system_clock::time_point now() = 0;
+};
+
+class SystemClock : public Clock {
+public:
+    std::chrono::system_clock::time_point now() override { return std::chrono::system_clock::now(); }
+};
+
+enum class CacheState { Fresh, Backoff, Miss };
+
+struct Lookup {
+    CacheState state = CacheState::Miss;
+    std::optional<Policy> policy;      // Fresh: the policy to apply
+    std::string policy_text;
+    std::chrono::seconds age{0};       // since the policy was fetched
+    bool revalidate_due = false;       // Fresh: the TXT id should be checked in the background
+    FetchFailure last_failure = FetchFailure::None;  // Backoff: why (for TLSRPT policy_failure)
+};
+
+Lookup lookup_cached(std::string_view domain, PolicyCache& cache, Clock& clock);
+
+struct GetResult {
+    std::optional<Policy> policy;  // nullopt: act as if there were no policy (RFC 8461 §5)
+    std::string policy_text;
+    CacheState cache_state = CacheState::Miss;  // what the cache held before
+    FetchFailure failure = FetchFailure::None;  // fetch failure behind a missing policy
+    std::string failure_reason;
+    std::string detail;  // one line for the log
+};
+
+GetResult get(std::string_view domain, dns::Resolver& resolver, Fetcher& fetcher, PolicyCache& cache,
+              Clock& clock, const config::Config& config);
+
+struct RefreshStats {
+    int refreshed = 0;
+    int failed = 0;
+    int dropped = 0;
+};
+
+RefreshStats refresh(dns::Resolver& resolver, Fetcher& fetcher, PolicyCache& cache, Clock& clock,
+                     const config::Config& config);
+
+}  // namespace sts
