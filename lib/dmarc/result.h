@@ -1,0 +1,48 @@
+// result: the vocabulary of DMARC results shared by verify (one author
+// domain) and evaluate (one message). Field meanings follow the DESIGN.md
+// `mtaguard dmarc verify --json` output.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dmarc {
+
+enum class Status { None, Pass, Fail, TempError, PermError };
+enum class Policy { None, Quarantine, Reject };  // a p=/sp=/np= value
+enum class Action { Accept, Quarantine, Reject, TempFail };
+
+std::string_view status_name(Status s);   // "none", "pass", "fail", "temperror", "permerror"
+std::string_view policy_name(Policy p);   // "none", "quarantine", "reject"
+std::string_view action_name(Action a);   // "accept", "quarantine", "reject", "tempfail"
+
+// The authenticated identifiers that counted (for logs and aggregate reports).
+struct AuthFact {
+    std::string method;    // "spf" or "dkim"
+    std::string result;    // "pass", "fail", ... as the upstream filter wrote it
+    std::string domain;    // SPF: mailfrom/helo domain; DKIM: d=
+    std::string scope;     // SPF: "mfrom" or "helo"; DKIM: ""
+    std::string selector;  // DKIM s= (header.s) when given
+};
+
+// The DMARC result for one author domain; fields as in the DESIGN.md
+// `mtaguard dmarc verify --json` output.
+struct DomainResult {
+    std::string author_domain;
+    Status status = Status::None;
+    std::optional<std::string> policy_domain;
+    std::optional<std::string> org_domain;
+    std::optional<std::string> policy_tag;  // "p", "sp" or "np"
+    std::optional<Policy> requested;
+    bool reject = false;       // fail under quarantine or reject (before sampling and local action)
+    bool sampled_out = false;  // pct sampling (RFC 7489 mode) spared this message
+    bool aligned_spf = false;
+    bool aligned_dkim = false;
+    bool authentic = false;    // every DNS answer used had the AD bit
+    std::string error;
+    std::string explanation;   // human-readable: where the policy was found, what aligned
+};
+
+}  // namespace dmarc
