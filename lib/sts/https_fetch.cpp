@@ -64,14 +64,20 @@ FetchResult failure(FetchFailure type, std::string reason, std::string error) {
     return r;
 }
 
-// RFC 8460 §4.3.1 result types name the certificate failures.
-std::string certificate_reason(long verify_result) {
+// RFC 8460 §4.3.1 result types name the certificate failures. The chain
+// verdict is OpenSSL's verify result; the host name check is libcurl's own,
+// run after a good chain, and it reports only through its message.
+std::string certificate_reason(long verify_result, std::string_view detail) {
+    constexpr std::string_view kCurlHostCheck = "target host name";
     switch (verify_result) {
         case X509_V_ERR_CERT_HAS_EXPIRED:
             return "certificate-expired";
-        case X509_V_OK:  // curl's own host name check failed after a good chain
         case X509_V_ERR_HOSTNAME_MISMATCH:
             return "certificate-host-mismatch";
+        case X509_V_OK:
+        case X509_V_ERR_UNSPECIFIED:
+            return detail.find(kCurlHostCheck) != std::string_view::npos ? "certificate-host-mismatch"
+                                                                         : "validation-failure";
         case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
         case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
         case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
@@ -92,7 +98,8 @@ FetchResult classify_curl_error(CURLcode code, CURL* curl, const Body& body, con
             long verify = X509_V_OK;
             curl_easy_getinfo(curl, CURLINFO_SSL_VERIFYRESULT, &verify);
             // RFC 8460 §4.3.2.2: the policy host's certificate failed PKIX validation.
-            return failure(FetchFailure::WebPkiInvalid, certificate_reason(verify), error);
+            return failure(FetchFailure::WebPkiInvalid, certificate_reason(verify, detail),
+                           error + " (X509 verify result " + std::to_string(verify) + ")");
         }
         case CURLE_COULDNT_RESOLVE_HOST:
             return failure(FetchFailure::FetchError, "dns-failure", error);
