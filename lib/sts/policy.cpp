@@ -58,6 +58,27 @@ bool valid_ext_value(std::string_view value) {
     });
 }
 
+// RFC 8461 §3.2: sts-policy-ext-value = sts-policy-vchar
+// [*(%x20 / sts-policy-vchar) sts-policy-vchar], vchar = %x21-7E / UTF8-2 /
+// UTF8-3 / UTF8-4: printable text with inner spaces, no controls, no tabs.
+// The caller has trimmed the ends; UTF-8 sequences are checked for shape.
+bool valid_policy_ext_value(std::string_view value) {
+    if (value.empty()) return false;
+    for (std::size_t i = 0; i < value.size();) {
+        auto u = static_cast<unsigned char>(value[i]);
+        if (u >= 0x20 && u <= 0x7e) {
+            ++i;
+            continue;
+        }
+        std::size_t extra = u >= 0xc2 && u <= 0xdf ? 1 : u >= 0xe0 && u <= 0xef ? 2 : u >= 0xf0 && u <= 0xf4 ? 3 : 0;
+        if (extra == 0 || i + extra >= value.size()) return false;
+        for (std::size_t k = 1; k <= extra; ++k)
+            if ((static_cast<unsigned char>(value[i + k]) & 0xc0) != 0x80) return false;
+        i += extra + 1;
+    }
+    return true;
+}
+
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 // One field after the version; returns an error or "".
@@ -196,7 +217,7 @@ struct PolicyBuilder {
 
     std::string extension(std::string_view name, std::string_view value) {
         if (!valid_ext_name(name)) return "invalid field name " + quoted(name);
-        if (!valid_ext_value(value)) return "invalid value of " + quoted(name) + ": " + quoted(value);
+        if (!valid_policy_ext_value(value)) return "invalid value of " + quoted(name) + ": " + quoted(value);
         policy.extensions.emplace_back(name, value);
         return "";
     }

@@ -38,7 +38,11 @@ const std::vector<Case> kCases = {
     {"extension value punctuation", "v=STSv1; id=abc; x=<>?@[]{}~:,", true, "abc", {{"x", "<>?@[]{}~:,"}}},
     {"extension name 32", "v=STSv1; id=abc; " + k32 + "=1", true, "abc", {{k32, "1"}}},
     {"uppercase ID is an extension", "v=STSv1; ID=abc; id=def", true, "def", {{"ID", "abc"}}},
+    {"white space mix (mox)", "v=STSv1; \t id=20160831085700Z  \t;", true, "20160831085700Z", {}},
     // Invalid STS records.
+    {"extension without id", "v=STSv1; ext=1", true, nullptr, {}, "missing id"},
+    {"extension name with percent", "v=STSv1; id=a; 1%=a", true, nullptr, {}, "invalid field name"},
+    {"extension value equals", "v=STSv1; id=a; test==", true, nullptr, {}, "invalid value"},
     {"missing id", "v=STSv1;", true, nullptr, {}, "missing id"},
     {"only version", "v=STSv1", true, nullptr, {}, "missing id"},
     {"id empty", "v=STSv1; id=", true, nullptr, {}, "1 to 32"},
