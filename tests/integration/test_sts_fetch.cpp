@@ -288,6 +288,15 @@ public:
         CPPUNIT_ASSERT((*j)["failure"].is_null());
         CPPUNIT_ASSERT((*j)["error"].is_null());
         CPPUNIT_ASSERT_EQUAL(1, server.requests());
+
+        auto args = lookup_args(dns, server.port(), "example.com");
+        args.erase(args.end() - 2);  // without --json: for people
+        auto text = harness::run_tool(args);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(text.err, 0, text.status);
+        for (const char* line : {"status: found\n", "record: v=STSv1; id=20260101T000000;\n", "  mode: enforce\n",
+                                 "  max_age: 604800\n", "  mx: *.example.net\n"})
+            CPPUNIT_ASSERT_MESSAGE(text.out, text.out.find(line) != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(2, server.requests());
     }
 
     void cli_lookup_failures() {
