@@ -47,8 +47,10 @@ struct Operands {
 Operands split_args(Args args) {
     Operands o;
     for (const auto& a : args) {
-        if (a == "--json") o.json = true;
-        else o.rest.push_back(a);
+        if (a == "--json")
+            o.json = true;
+        else
+            o.rest.push_back(a);
     }
     return o;
 }
@@ -81,10 +83,13 @@ void print_policy(const sts::Policy& p, const std::string& indent) {
               << indent << "mode: " << sts::mode_name(p.mode) << "\n"
               << indent << "max_age: " << p.max_age << "\n";
     for (const auto& m : p.mx) std::cout << indent << "mx: " << m << "\n";
-    for (const auto& [name, value] : p.extensions) std::cout << indent << name << ": " << value << "\n";
+    for (const auto& [name, value] : p.extensions)
+        std::cout << indent << name << ": " << value << "\n";
 }
 
-json::Value error_or_null(const std::string& error) { return error.empty() ? json::Value() : json::Value(error); }
+json::Value error_or_null(const std::string& error) {
+    return error.empty() ? json::Value() : json::Value(error);
+}
 
 int sts_parse_record(const Context&, Args args) {
     Operands o = split_args(args);
@@ -95,12 +100,14 @@ int sts_parse_record(const Context&, Args args) {
         out.set("valid", r.record.has_value());
         out.set("is_sts", r.is_sts);
         out.set("id", r.record ? json::Value(r.record->id) : json::Value());
-        out.set("extensions", extensions_json(r.record ? r.record->extensions : std::vector<sts::Extension>{}));
+        out.set("extensions",
+                extensions_json(r.record ? r.record->extensions : std::vector<sts::Extension>{}));
         out.set("error", error_or_null(r.error));
         std::cout << out.dump() << "\n";
     } else if (r.record) {
         std::cout << "valid STS record\nid: " << r.record->id << "\n";
-        for (const auto& [name, value] : r.record->extensions) std::cout << name << ": " << value << "\n";
+        for (const auto& [name, value] : r.record->extensions)
+            std::cout << name << ": " << value << "\n";
     } else {
         std::cout << (r.is_sts ? "invalid STS record: " : "") << r.error << "\n";
     }
@@ -121,10 +128,12 @@ int sts_parse_policy(const Context&, Args args) {
     if (o.rest.size() > 1) return usage_error("usage: mtaguard sts parse-policy [--json] [FILE|-]");
     std::string text;
     if (o.rest.empty() || o.rest[0] == "-") {
-        if (!read_bounded(std::cin, text)) return usage_error("sts parse-policy: cannot read standard input");
+        if (!read_bounded(std::cin, text))
+            return usage_error("sts parse-policy: cannot read standard input");
     } else {
         std::ifstream file(o.rest[0], std::ios::binary);
-        if (!file || !read_bounded(file, text)) return usage_error("sts parse-policy: cannot read " + o.rest[0]);
+        if (!file || !read_bounded(file, text))
+            return usage_error("sts parse-policy: cannot read " + o.rest[0]);
     }
     sts::PolicyParse r = sts::parse_policy(text);
     if (o.json) {
@@ -194,8 +203,10 @@ void print_lookup_json(const std::string& ascii, const LookupOutcome& r) {
     out.set("record_id", found ? json::Value(r.discovery.record.id) : json::Value());
     out.set("url", r.url.empty() ? json::Value() : json::Value(r.url));
     out.set("policy", r.fetch && r.fetch->ok() ? policy_json(r.fetch->policy) : json::Value());
-    out.set("policy_text", r.fetch && !r.fetch->text.empty() ? json::Value(r.fetch->text) : json::Value());
-    out.set("failure", r.fetch && !r.fetch->ok() ? json::Value(sts::failure_name(r.fetch->failure)) : json::Value());
+    out.set("policy_text",
+            r.fetch && !r.fetch->text.empty() ? json::Value(r.fetch->text) : json::Value());
+    out.set("failure", r.fetch && !r.fetch->ok() ? json::Value(sts::failure_name(r.fetch->failure))
+                                                 : json::Value());
     out.set("failure_reason",
             r.fetch && !r.fetch->ok() ? json::Value(r.fetch->failure_reason) : json::Value());
     std::string error = r.fetch && !r.fetch->ok() ? r.fetch->error : r.discovery.error;
@@ -215,8 +226,8 @@ void print_lookup_text(const std::string& ascii, const LookupOutcome& r) {
         std::cout << "policy:\n";
         print_policy(r.fetch->policy, "  ");
     } else {
-        std::cout << "failure: " << sts::failure_name(r.fetch->failure) << " (" << r.fetch->failure_reason
-                  << ")\nerror: " << r.fetch->error << "\n";
+        std::cout << "failure: " << sts::failure_name(r.fetch->failure) << " ("
+                  << r.fetch->failure_reason << ")\nerror: " << r.fetch->error << "\n";
     }
 }
 
@@ -225,15 +236,18 @@ int sts_lookup(const Context& ctx, Args args) {
     if (o.rest.size() != 1) return usage_error("usage: mtaguard sts lookup [--json] DOMAIN");
     if (!ctx.config) return config_error(ctx);
     auto name = domain::parse(o.rest[0]);
-    if (!name) return usage_error("sts lookup: invalid domain \"" + o.rest[0] + "\": " + name.error);
+    if (!name)
+        return usage_error("sts lookup: invalid domain \"" + o.rest[0] + "\": " + name.error);
     LookupOutcome r;
     try {
         r = run_lookup(*ctx.config, name.name->ascii);
     } catch (const std::runtime_error& e) {  // resolver configuration
         return usage_error(std::string("sts lookup: ") + e.what());
     }
-    if (o.json) print_lookup_json(name.name->ascii, r);
-    else print_lookup_text(name.name->ascii, r);
+    if (o.json)
+        print_lookup_json(name.name->ascii, r);
+    else
+        print_lookup_text(name.name->ascii, r);
     return r.exit;
 }
 

@@ -13,10 +13,14 @@ namespace sts {
 
 std::string_view failure_name(FetchFailure f) {
     switch (f) {
-        case FetchFailure::None: return "";
-        case FetchFailure::FetchError: return "sts-policy-fetch-error";   // RFC 8460 §4.3.2.2
-        case FetchFailure::PolicyInvalid: return "sts-policy-invalid";    // RFC 8460 §4.3.2.2
-        case FetchFailure::WebPkiInvalid: return "sts-webpki-invalid";    // RFC 8460 §4.3.2.2
+        case FetchFailure::None:
+            return "";
+        case FetchFailure::FetchError:
+            return "sts-policy-fetch-error";  // RFC 8460 §4.3.2.2
+        case FetchFailure::PolicyInvalid:
+            return "sts-policy-invalid";  // RFC 8460 §4.3.2.2
+        case FetchFailure::WebPkiInvalid:
+            return "sts-webpki-invalid";  // RFC 8460 §4.3.2.2
     }
     return "";
 }
@@ -37,7 +41,8 @@ Discovery discover(std::string_view domain_in, dns::Resolver& resolver) {
         return out;
     }
     if (!answer.ok()) {
-        out.error = owner + ": no TXT record (" + std::string(dns::status_name(answer.status)) + ")";
+        out.error =
+            owner + ": no TXT record (" + std::string(dns::status_name(answer.status)) + ")";
         return out;
     }
     // RFC 8461 §3.1: records that do not begin with "v=STSv1;" are discarded;
@@ -49,7 +54,8 @@ Discovery discover(std::string_view domain_in, dns::Resolver& resolver) {
         if (parsed.is_sts) candidates.emplace_back(text, std::move(parsed));
     }
     if (candidates.empty()) {
-        out.error = owner + ": no STS record among " + std::to_string(answer.texts.size()) + " TXT records";
+        out.error =
+            owner + ": no STS record among " + std::to_string(answer.texts.size()) + " TXT records";
         return out;
     }
     if (candidates.size() > 1) {

@@ -76,8 +76,9 @@ std::string certificate_reason(long verify_result, std::string_view detail) {
             return "certificate-host-mismatch";
         case X509_V_OK:
         case X509_V_ERR_UNSPECIFIED:
-            return detail.find(kCurlHostCheck) != std::string_view::npos ? "certificate-host-mismatch"
-                                                                         : "validation-failure";
+            return detail.find(kCurlHostCheck) != std::string_view::npos
+                       ? "certificate-host-mismatch"
+                       : "validation-failure";
         case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
         case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
         case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
@@ -92,7 +93,8 @@ std::string certificate_reason(long verify_result, std::string_view detail) {
 }
 
 FetchResult classify_curl_error(CURLcode code, CURL* curl, const Body& body, const char* detail) {
-    std::string error = std::string(curl_easy_strerror(code)) + (detail[0] ? std::string(": ") + detail : "");
+    std::string error =
+        std::string(curl_easy_strerror(code)) + (detail[0] ? std::string(": ") + detail : "");
     switch (code) {
         case CURLE_PEER_FAILED_VERIFICATION: {
             long verify = X509_V_OK;
@@ -142,9 +144,12 @@ public:
 
     FetchResult fetch(std::string_view domain_in) override {
         auto name = domain::parse(domain_in);
-        if (!name) return failure(FetchFailure::FetchError, "fetch-failed", "invalid domain: " + name.error);
+        if (!name)
+            return failure(FetchFailure::FetchError, "fetch-failed",
+                           "invalid domain: " + name.error);
         CurlHandle curl(curl_easy_init());
-        if (!curl) return failure(FetchFailure::FetchError, "fetch-failed", "curl_easy_init failed");
+        if (!curl)
+            return failure(FetchFailure::FetchError, "fetch-failed", "curl_easy_init failed");
         Slist resolve = resolve_list("mta-sts." + name.name->ascii);
         Body body;
         char detail[CURL_ERROR_SIZE] = "";
@@ -161,8 +166,10 @@ private:
         Slist list;
         for (const auto& entry : options_.resolve) {
             auto colon = entry.find(':');
-            if (colon == std::string::npos || domain::lower(entry.substr(0, colon)) != host) continue;
-            std::string line = host + ":" + std::to_string(options_.port) + ":" + entry.substr(colon + 1);
+            if (colon == std::string::npos || domain::lower(entry.substr(0, colon)) != host)
+                continue;
+            std::string line =
+                host + ":" + std::to_string(options_.port) + ":" + entry.substr(colon + 1);
             curl_slist* grown = curl_slist_append(list.get(), line.c_str());
             if (grown) {
                 (void)list.release();
@@ -172,20 +179,24 @@ private:
         return list;
     }
 
-    void configure(CURL* c, const std::string& url, curl_slist* resolve, Body& body, char* detail) const {
+    void configure(CURL* c, const std::string& url, curl_slist* resolve, Body& body,
+                   char* detail) const {
         curl_easy_setopt(c, CURLOPT_URL, url.c_str());
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);  // RFC 8461 §3.3: redirects are not followed
+        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION,
+                         0L);  // RFC 8461 §3.3: redirects are not followed
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_PROXY, "");  // never a proxy from the environment
         curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);  // RFC 8461 §3.3: valid for mta-sts.<domain>
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER,
+                         1L);  // RFC 8461 §3.3: valid for mta-sts.<domain>
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
         if (!options_.ca_file.empty()) {
             curl_easy_setopt(c, CURLOPT_CAINFO, options_.ca_file.c_str());
             curl_easy_setopt(c, CURLOPT_CAPATH, nullptr);  // only the named bundle
         }
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                         static_cast<long>(options_.connect_timeout.count()));
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count()));
         curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(kMaxPolicySize));
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);

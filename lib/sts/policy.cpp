@@ -26,14 +26,22 @@ namespace sts {
 namespace {
 
 constexpr std::string_view kRecordVersion = "v=STSv1";
-constexpr std::size_t kMaxIdLength = 32;          // RFC 8461 §3.1: 1*32(ALPHA / DIGIT)
-constexpr std::size_t kMaxExtNameLength = 32;     // RFC 8461 §3.1/§3.2: 1 + *31 characters
-constexpr std::size_t kMaxMaxAgeDigits = 10;      // RFC 8461 §3.2: 1*10(DIGIT)
+constexpr std::size_t kMaxIdLength = 32;       // RFC 8461 §3.1: 1*32(ALPHA / DIGIT)
+constexpr std::size_t kMaxExtNameLength = 32;  // RFC 8461 §3.1/§3.2: 1 + *31 characters
+constexpr std::size_t kMaxMaxAgeDigits = 10;   // RFC 8461 §3.2: 1*10(DIGIT)
 
-bool is_wsp(char c) { return c == ' ' || c == '\t'; }
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
+bool is_wsp(char c) {
+    return c == ' ' || c == '\t';
+}
+bool is_alpha(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+bool is_alnum(char c) {
+    return is_alpha(c) || is_digit(c);
+}
 
 std::string_view trim_wsp(std::string_view s) {
     while (!s.empty() && is_wsp(s.front())) s.remove_prefix(1);
@@ -70,7 +78,10 @@ bool valid_policy_ext_value(std::string_view value) {
             ++i;
             continue;
         }
-        std::size_t extra = u >= 0xc2 && u <= 0xdf ? 1 : u >= 0xe0 && u <= 0xef ? 2 : u >= 0xf0 && u <= 0xf4 ? 3 : 0;
+        std::size_t extra = u >= 0xc2 && u <= 0xdf   ? 1
+                            : u >= 0xe0 && u <= 0xef ? 2
+                            : u >= 0xf0 && u <= 0xf4 ? 3
+                                                     : 0;
         if (extra == 0 || i + extra >= value.size()) return false;
         for (std::size_t k = 1; k <= extra; ++k)
             if ((static_cast<unsigned char>(value[i + k]) & 0xc0) != 0x80) return false;
@@ -79,7 +90,9 @@ bool valid_policy_ext_value(std::string_view value) {
     return true;
 }
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string quoted(std::string_view s) {
+    return "\"" + std::string(s) + "\"";
+}
 
 // One field after the version; returns an error or "".
 std::string record_field(std::string_view field, Record& record, bool& have_id) {
@@ -108,9 +121,12 @@ std::string record_field(std::string_view field, Record& record, bool& have_id) 
 
 std::string_view mode_name(Mode m) {
     switch (m) {
-        case Mode::Enforce: return "enforce";
-        case Mode::Testing: return "testing";
-        case Mode::None: return "none";
+        case Mode::Enforce:
+            return "enforce";
+        case Mode::Testing:
+            return "testing";
+        case Mode::None:
+            return "none";
     }
     return "none";
 }
@@ -185,10 +201,14 @@ struct PolicyBuilder {
         if (have_mode) return "duplicate mode";
         have_mode = true;
         // RFC 8461 §3.2: %s"testing" / %s"enforce" / %s"none"
-        if (value == "enforce") policy.mode = Mode::Enforce;
-        else if (value == "testing") policy.mode = Mode::Testing;
-        else if (value == "none") policy.mode = Mode::None;
-        else return "mode must be enforce, testing or none, got " + quoted(value);
+        if (value == "enforce")
+            policy.mode = Mode::Enforce;
+        else if (value == "testing")
+            policy.mode = Mode::Testing;
+        else if (value == "none")
+            policy.mode = Mode::None;
+        else
+            return "mode must be enforce, testing or none, got " + quoted(value);
         return "";
     }
 
@@ -217,7 +237,8 @@ struct PolicyBuilder {
 
     std::string extension(std::string_view name, std::string_view value) {
         if (!valid_ext_name(name)) return "invalid field name " + quoted(name);
-        if (!valid_policy_ext_value(value)) return "invalid value of " + quoted(name) + ": " + quoted(value);
+        if (!valid_policy_ext_value(value))
+            return "invalid value of " + quoted(name) + ": " + quoted(value);
         policy.extensions.emplace_back(name, value);
         return "";
     }

@@ -83,7 +83,8 @@ Cert make_cert(const CertSpec& spec, EVP_PKEY* key, X509* issuer, EVP_PKEY* issu
     X509_set_pubkey(cert.get(), key);
     X509_NAME* name = X509_get_subject_name(cert.get());
     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>(spec.common_name.c_str()), -1, -1, 0);
+                               reinterpret_cast<const unsigned char*>(spec.common_name.c_str()), -1,
+                               -1, 0);
     X509* signer = issuer ? issuer : cert.get();
     X509_set_issuer_name(cert.get(), X509_get_subject_name(signer));
     if (spec.ca) {
@@ -94,7 +95,8 @@ Cert make_cert(const CertSpec& spec, EVP_PKEY* key, X509* issuer, EVP_PKEY* issu
         add_extension(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE");
         add_extension(cert.get(), signer, NID_ext_key_usage, "serverAuth");
     }
-    if (!spec.san.empty()) add_extension(cert.get(), signer, NID_subject_alt_name, spec.san.c_str());
+    if (!spec.san.empty())
+        add_extension(cert.get(), signer, NID_subject_alt_name, spec.san.c_str());
     if (X509_sign(cert.get(), issuer ? issuer_key : key, EVP_sha256()) == 0) fail("X509_sign");
     return cert;
 }
@@ -112,7 +114,8 @@ void write_pem(const std::string& path, X509* cert) {
 
 void write_pem(const std::string& path, EVP_PKEY* key) {
     auto f = open_file(path, "w");
-    if (!PEM_write_PrivateKey(f.get(), key, nullptr, nullptr, 0, nullptr, nullptr)) fail("PEM key " + path);
+    if (!PEM_write_PrivateKey(f.get(), key, nullptr, nullptr, 0, nullptr, nullptr))
+        fail("PEM key " + path);
 }
 
 Cert read_cert(const std::string& path) {
@@ -131,12 +134,18 @@ Pkey read_key(const std::string& path) {
 
 const char* reason_phrase(int status) {
     switch (status) {
-        case 200: return "OK";
-        case 301: return "Moved Permanently";
-        case 302: return "Found";
-        case 404: return "Not Found";
-        case 500: return "Internal Server Error";
-        default: return "Status";
+        case 200:
+            return "OK";
+        case 301:
+            return "Moved Permanently";
+        case 302:
+            return "Found";
+        case 404:
+            return "Not Found";
+        case 500:
+            return "Internal Server Error";
+        default:
+            return "Status";
     }
 }
 
@@ -202,7 +211,8 @@ HttpsServer::HttpsServer(const CertFiles& cert) : impl_(std::make_unique<Impl>()
     std::signal(SIGPIPE, SIG_IGN);
     impl_->ctx.reset(SSL_CTX_new(TLS_server_method()));
     if (!impl_->ctx) fail("SSL_CTX_new");
-    if (SSL_CTX_use_certificate_file(impl_->ctx.get(), cert.cert_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+    if (SSL_CTX_use_certificate_file(impl_->ctx.get(), cert.cert_file.c_str(), SSL_FILETYPE_PEM) !=
+            1 ||
         SSL_CTX_use_PrivateKey_file(impl_->ctx.get(), cert.key_file.c_str(), SSL_FILETYPE_PEM) != 1)
         fail("cannot load " + cert.cert_file);
     listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -211,7 +221,8 @@ HttpsServer::HttpsServer(const CertFiles& cert) : impl_(std::make_unique<Impl>()
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof addr;
     if (listen_fd_ < 0 || bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        listen(listen_fd_, 16) != 0 || getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
+        listen(listen_fd_, 16) != 0 ||
+        getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
         pipe2(wake_, O_CLOEXEC) != 0)
         fail("cannot listen on 127.0.0.1");
     port_ = ntohs(addr.sin_port);
@@ -279,7 +290,9 @@ void HttpsServer::serve(int fd) {
     // "GET /path HTTP/1.1"
     auto sp1 = request.find(' ');
     auto sp2 = request.find(' ', sp1 + 1);
-    std::string path = sp1 == std::string::npos || sp2 == std::string::npos ? "" : request.substr(sp1 + 1, sp2 - sp1 - 1);
+    std::string path = sp1 == std::string::npos || sp2 == std::string::npos
+                           ? ""
+                           : request.substr(sp1 + 1, sp2 - sp1 - 1);
     HttpsResponse response{404, {{"Content-Type", "text/plain"}}, "not found\n"};
     {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -288,9 +301,11 @@ void HttpsServer::serve(int fd) {
     }
     ++requests_;
     if (response.delay.count() > 0 && !wait_delay(response.delay)) return;
-    std::string head = "HTTP/1.1 " + std::to_string(response.status) + " " + reason_phrase(response.status) + "\r\n";
+    std::string head = "HTTP/1.1 " + std::to_string(response.status) + " " +
+                       reason_phrase(response.status) + "\r\n";
     for (const auto& [name, value] : response.headers) head += name + ": " + value + "\r\n";
-    if (response.content_length) head += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
+    if (response.content_length)
+        head += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
     head += "Connection: close\r\n\r\n";
     if (write_all(ssl.get(), head) && write_all(ssl.get(), response.body)) SSL_shutdown(ssl.get());
     ERR_clear_error();

@@ -70,8 +70,8 @@ public:
 
     std::uint16_t port() const { return port_; }
     void route(const std::string& path, HttpsResponse response);
-    int requests() const { return requests_; }    // complete requests read
-    std::string last_sni() const;                 // server name the last client sent
+    int requests() const { return requests_; }  // complete requests read
+    std::string last_sni() const;               // server name the last client sent
 
 private:
     void run();

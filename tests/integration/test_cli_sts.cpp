@@ -22,7 +22,8 @@ public:
     }
 
     void parse_record_json() {
-        auto r = harness::run_tool({"sts", "parse-record", "--json", "v=STSv1; id=20190429T010101; ext=1;"});
+        auto r = harness::run_tool(
+            {"sts", "parse-record", "--json", "v=STSv1; id=20190429T010101; ext=1;"});
         CPPUNIT_ASSERT_EQUAL(0, r.status);
         auto j = parse(r);
         CPPUNIT_ASSERT_EQUAL(true, j["valid"].as_bool());
@@ -58,8 +59,10 @@ public:
 
     void parse_policy_file_and_stdin() {
         harness::TempDir dir;
-        std::string text = "version: STSv1\r\nmode: enforce\r\nmx: MX.Example.com\r\nmx: *.b\xc3\xbc" "cher.example\r\n"
-                           "max_age: 40000000\r\nfoo: bar";
+        std::string text =
+            "version: STSv1\r\nmode: enforce\r\nmx: MX.Example.com\r\nmx: *.b\xc3\xbc"
+            "cher.example\r\n"
+            "max_age: 40000000\r\nfoo: bar";
         std::string file = dir.file("policy.txt", text);
         for (auto args : {std::vector<std::string>{"sts", "parse-policy", "--json", file},
                           std::vector<std::string>{"sts", "parse-policy", "--json", "-"},
@@ -86,7 +89,8 @@ public:
     }
 
     void parse_policy_invalid() {
-        auto r = harness::run_tool({"sts", "parse-policy", "--json"}, "version: STSv1\nmode: enforce\nmx: {x}\nmax_age: 1\n");
+        auto r = harness::run_tool({"sts", "parse-policy", "--json"},
+                                   "version: STSv1\nmode: enforce\nmx: {x}\nmax_age: 1\n");
         CPPUNIT_ASSERT_EQUAL(1, r.status);
         auto j = parse(r);
         CPPUNIT_ASSERT_EQUAL(false, j["valid"].as_bool());
@@ -102,7 +106,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(2, harness::run_tool({"sts"}).status);
         CPPUNIT_ASSERT_EQUAL(2, harness::run_tool({"sts", "frobnicate"}).status);
         CPPUNIT_ASSERT_EQUAL(2, harness::run_tool({"sts", "parse-record"}).status);
-        CPPUNIT_ASSERT_EQUAL(2, harness::run_tool({"sts", "parse-policy", "/nonexistent/policy.txt"}).status);
+        CPPUNIT_ASSERT_EQUAL(
+            2, harness::run_tool({"sts", "parse-policy", "/nonexistent/policy.txt"}).status);
         CPPUNIT_ASSERT_EQUAL(2, harness::run_tool({"sts", "lookup", "exa mple.com"}).status);
     }
 };

@@ -3,9 +3,9 @@
 // redirect, wrong content type, oversized body, slow server, self-signed,
 // expired and wrong-host certificates, invalid policy) and ldns-testns for
 // discovery. Each failure asserts the RFC 8460 §4.3 type and reason.
-#include <sys/socket.h>
-#include <netinet/in.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cppunit/extensions/HelperMacros.h>
@@ -23,7 +23,8 @@ using sts::FetchFailure;
 const std::string kHost = "mta-sts.example.com";
 const std::string kPath = "/.well-known/mta-sts.txt";
 const std::string kPolicy =
-    "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.com\r\nmx: *.example.net\r\nmax_age: 604800\r\n";
+    "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.com\r\nmx: *.example.net\r\nmax_age: "
+    "604800\r\n";
 
 harness::HttpsResponse text_plain(std::string body, int status = 200) {
     return {status, {{"Content-Type", "text/plain"}}, std::move(body)};
@@ -114,8 +115,10 @@ public:
         return sts::make_https_fetcher(options(server.port()))->fetch("example.com");
     }
 
-    static void assert_failure(const sts::FetchResult& r, FetchFailure type, const std::string& reason) {
-        std::string msg = std::string(sts::failure_name(r.failure)) + " " + r.failure_reason + ": " + r.error;
+    static void assert_failure(const sts::FetchResult& r, FetchFailure type,
+                               const std::string& reason) {
+        std::string msg =
+            std::string(sts::failure_name(r.failure)) + " " + r.failure_reason + ": " + r.error;
         CPPUNIT_ASSERT_MESSAGE(msg, r.failure == type);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(msg, reason, r.failure_reason);
         CPPUNIT_ASSERT_MESSAGE(msg, !r.error.empty());
@@ -147,7 +150,8 @@ public:
 
     void redirect_refused() {
         harness::HttpsServer server(pki_->issue(kHost));
-        std::string target = "https://" + kHost + ":" + std::to_string(server.port()) + "/elsewhere";
+        std::string target =
+            "https://" + kHost + ":" + std::to_string(server.port()) + "/elsewhere";
         server.route(kPath, {302, {{"Location", target}, {"Content-Type", "text/plain"}}, ""});
         server.route("/elsewhere", text_plain(kPolicy));
         assert_failure(fetch(server), FetchFailure::FetchError, "http-redirect");
@@ -189,7 +193,8 @@ public:
         server.route(kPath, slow);
         auto o = options(server.port());
         o.total_timeout = std::chrono::milliseconds(300);
-        assert_failure(sts::make_https_fetcher(o)->fetch("example.com"), FetchFailure::FetchError, "timeout");
+        assert_failure(sts::make_https_fetcher(o)->fetch("example.com"), FetchFailure::FetchError,
+                       "timeout");
     }
 
     void connection_refused() {
@@ -238,8 +243,8 @@ public:
         server.route(kPath, text_plain(kPolicy));
         auto o = options(server.port());
         o.ca_file.clear();
-        assert_failure(sts::make_https_fetcher(o)->fetch("example.com"), FetchFailure::WebPkiInvalid,
-                       "certificate-not-trusted");
+        assert_failure(sts::make_https_fetcher(o)->fetch("example.com"),
+                       FetchFailure::WebPkiInvalid, "certificate-not-trusted");
     }
 
     void discovery_with_ldns_testns() {
@@ -256,14 +261,20 @@ public:
         CPPUNIT_ASSERT(two.status == sts::DiscoveryStatus::None);
         CPPUNIT_ASSERT(two.error.find("2 STS records") != std::string::npos);
         CPPUNIT_ASSERT(sts::discover("nx.example", resolver).status == sts::DiscoveryStatus::None);
-        CPPUNIT_ASSERT(sts::discover("broken.example", resolver).status == sts::DiscoveryStatus::TempError);
+        CPPUNIT_ASSERT(sts::discover("broken.example", resolver).status ==
+                       sts::DiscoveryStatus::TempError);
     }
 
-    std::vector<std::string> lookup_args(const harness::TestDns& dns, std::uint16_t port, const std::string& domain) {
-        return {"-o", "dns_nameservers=" + dns.nameserver(), "-o", "dns_timeout=2s",
-                "-o", "sts_ca_file=" + pki_->ca_file(), "-o", "sts_fetch_port=" + std::to_string(port),
-                "-o", "sts_fetch_resolve=" + kHost + ":127.0.0.1", "-o", "sts_fetch_timeout=5s",
-                "sts", "lookup", "--json", domain};
+    std::vector<std::string> lookup_args(const harness::TestDns& dns, std::uint16_t port,
+                                         const std::string& domain) {
+        return {"-o",     "dns_nameservers=" + dns.nameserver(),
+                "-o",     "dns_timeout=2s",
+                "-o",     "sts_ca_file=" + pki_->ca_file(),
+                "-o",     "sts_fetch_port=" + std::to_string(port),
+                "-o",     "sts_fetch_resolve=" + kHost + ":127.0.0.1",
+                "-o",     "sts_fetch_timeout=5s",
+                "sts",    "lookup",
+                "--json", domain};
     }
 
     void cli_lookup_found() {
@@ -277,7 +288,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("found"), (*j)["status"].as_string());
         CPPUNIT_ASSERT_EQUAL(std::string("example.com"), (*j)["domain"].as_string());
         CPPUNIT_ASSERT_EQUAL(std::string("20260101T000000"), (*j)["record_id"].as_string());
-        CPPUNIT_ASSERT_EQUAL(sts::policy_url("example.com", server.port()), (*j)["url"].as_string());
+        CPPUNIT_ASSERT_EQUAL(sts::policy_url("example.com", server.port()),
+                             (*j)["url"].as_string());
         const auto& p = (*j)["policy"];
         CPPUNIT_ASSERT_EQUAL(std::string("STSv1"), p["version"].as_string());
         CPPUNIT_ASSERT_EQUAL(std::string("enforce"), p["mode"].as_string());
@@ -293,8 +305,9 @@ public:
         args.erase(args.end() - 2);  // without --json: for people
         auto text = harness::run_tool(args);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(text.err, 0, text.status);
-        for (const char* line : {"status: found\n", "record: v=STSv1; id=20260101T000000;\n", "  mode: enforce\n",
-                                 "  max_age: 604800\n", "  mx: *.example.net\n"})
+        for (const char* line :
+             {"status: found\n", "record: v=STSv1; id=20260101T000000;\n", "  mode: enforce\n",
+              "  max_age: 604800\n", "  mx: *.example.net\n"})
             CPPUNIT_ASSERT_MESSAGE(text.out, text.out.find(line) != std::string::npos);
         CPPUNIT_ASSERT_EQUAL(2, server.requests());
     }
@@ -309,7 +322,8 @@ public:
         CPPUNIT_ASSERT_MESSAGE(r.out, j.has_value());
         CPPUNIT_ASSERT_EQUAL(std::string("failed"), (*j)["status"].as_string());
         CPPUNIT_ASSERT_EQUAL(std::string("sts-webpki-invalid"), (*j)["failure"].as_string());
-        CPPUNIT_ASSERT_EQUAL(std::string("certificate-expired"), (*j)["failure_reason"].as_string());
+        CPPUNIT_ASSERT_EQUAL(std::string("certificate-expired"),
+                             (*j)["failure_reason"].as_string());
         CPPUNIT_ASSERT((*j)["policy"].is_null());
 
         auto none = harness::run_tool(lookup_args(dns, server.port(), "nx.example"));
@@ -321,7 +335,8 @@ public:
 
         auto temp = harness::run_tool(lookup_args(dns, server.port(), "broken.example"));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(temp.out + temp.err, 75, temp.status);
-        CPPUNIT_ASSERT_EQUAL(std::string("temperror"), (*json::parse(temp.out))["status"].as_string());
+        CPPUNIT_ASSERT_EQUAL(std::string("temperror"),
+                             (*json::parse(temp.out))["status"].as_string());
 
         auto usage = harness::run_tool({"sts", "lookup", "--json"});
         CPPUNIT_ASSERT_EQUAL(2, usage.status);

@@ -23,9 +23,17 @@ const std::vector<Case> kCases = {
     {"with spf and others", {"v=spf1 -all", "v=STSv1; id=abc;", "hello"}, Status::Found, "abc", ""},
     {"with extension", {"v=STSv1; id=abc; x=y"}, Status::Found, "abc", ""},
     {"no record", {}, Status::None, nullptr, "no TXT record"},
-    {"only other txt", {"v=spf1 -all", "google-site-verification=x"}, Status::None, nullptr, "no STS record"},
+    {"only other txt",
+     {"v=spf1 -all", "google-site-verification=x"},
+     Status::None,
+     nullptr,
+     "no STS record"},
     {"two records", {"v=STSv1; id=a", "v=STSv1; id=b"}, Status::None, nullptr, "2 STS records"},
-    {"valid and invalid", {"v=STSv1; id=a", "v=STSv1; id=bad-id"}, Status::None, nullptr, "2 STS records"},
+    {"valid and invalid",
+     {"v=STSv1; id=a", "v=STSv1; id=bad-id"},
+     Status::None,
+     nullptr,
+     "2 STS records"},
     {"invalid record", {"v=STSv1; id="}, Status::None, nullptr, "invalid STS record"},
     {"lowercase version ignored", {"v=stsv1; id=a"}, Status::None, nullptr, "no STS record"},
 };
@@ -49,14 +57,17 @@ public:
             if (!c.texts.empty()) dns.txt("_mta-sts.example.com", c.texts);
             auto d = sts::discover("example.com", dns);
             CPPUNIT_ASSERT_MESSAGE(c.label, d.status == c.status);
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, 1, dns.count("_mta-sts.example.com", dns::RrType::TXT));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, 1,
+                                         dns.count("_mta-sts.example.com", dns::RrType::TXT));
             if (c.status == Status::Found) {
                 CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, std::string(c.id), d.record.id);
                 CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, std::string(), d.error);
-                bool txt_is_one_of = std::find(c.texts.begin(), c.texts.end(), d.txt) != c.texts.end();
+                bool txt_is_one_of =
+                    std::find(c.texts.begin(), c.texts.end(), d.txt) != c.texts.end();
                 CPPUNIT_ASSERT_MESSAGE(c.label, txt_is_one_of && d.txt.starts_with("v=STSv1"));
             } else {
-                CPPUNIT_ASSERT_MESSAGE(c.label + std::string(": ") + d.error, d.error.find(c.error) != std::string::npos);
+                CPPUNIT_ASSERT_MESSAGE(c.label + std::string(": ") + d.error,
+                                       d.error.find(c.error) != std::string::npos);
                 CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, std::string(), d.record.id);
             }
         }
@@ -68,7 +79,8 @@ public:
             dns.fail("_mta-sts.example.com", dns::RrType::TXT, status);
             auto d = sts::discover("example.com", dns);
             CPPUNIT_ASSERT(d.status == Status::TempError);
-            CPPUNIT_ASSERT(d.error.find(std::string(dns::status_name(status))) != std::string::npos);
+            CPPUNIT_ASSERT(d.error.find(std::string(dns::status_name(status))) !=
+                           std::string::npos);
         }
         testing::FakeResolver dns;
         dns.fail("_mta-sts.example.com", dns::RrType::TXT, dns::Status::NoData);
@@ -80,7 +92,10 @@ public:
     void name_normalised() {
         testing::FakeResolver dns;
         dns.txt("_mta-sts.xn--bcher-kva.example", {"v=STSv1; id=u"});
-        auto d = sts::discover("B\xc3\x9c" "CHER.example.", dns);
+        auto d = sts::discover(
+            "B\xc3\x9c"
+            "CHER.example.",
+            dns);
         CPPUNIT_ASSERT(d.status == Status::Found);
         CPPUNIT_ASSERT_EQUAL(std::string("u"), d.record.id);
         CPPUNIT_ASSERT_EQUAL(1, dns.count("_mta-sts.xn--bcher-kva.example", dns::RrType::TXT));
@@ -97,7 +112,8 @@ public:
     }
 
     void failure_names() {
-        CPPUNIT_ASSERT_EQUAL(std::string(""), std::string(sts::failure_name(sts::FetchFailure::None)));
+        CPPUNIT_ASSERT_EQUAL(std::string(""),
+                             std::string(sts::failure_name(sts::FetchFailure::None)));
         CPPUNIT_ASSERT_EQUAL(std::string("sts-policy-fetch-error"),
                              std::string(sts::failure_name(sts::FetchFailure::FetchError)));
         CPPUNIT_ASSERT_EQUAL(std::string("sts-policy-invalid"),
@@ -109,8 +125,9 @@ public:
     void url() {
         CPPUNIT_ASSERT_EQUAL(std::string("https://mta-sts.example.com/.well-known/mta-sts.txt"),
                              sts::policy_url("example.com"));
-        CPPUNIT_ASSERT_EQUAL(std::string("https://mta-sts.example.com:8443/.well-known/mta-sts.txt"),
-                             sts::policy_url("example.com", 8443));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("https://mta-sts.example.com:8443/.well-known/mta-sts.txt"),
+            sts::policy_url("example.com", 8443));
     }
 };
 

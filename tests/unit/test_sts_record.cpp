@@ -33,9 +33,17 @@ const std::vector<Case> kCases = {
     {"id one char", "v=STSv1; id=1", true, "1", {}},
     {"id mixed case digits", "v=STSv1; id=AbC123xYz", true, "AbC123xYz", {}},
     {"extension after id", "v=STSv1; id=abc; ext=value", true, "abc", {{"ext", "value"}}},
-    {"extension before id", "v=STSv1; foo.bar-baz_1=x!y; id=abc", true, "abc", {{"foo.bar-baz_1", "x!y"}}},
+    {"extension before id",
+     "v=STSv1; foo.bar-baz_1=x!y; id=abc",
+     true,
+     "abc",
+     {{"foo.bar-baz_1", "x!y"}}},
     {"two extensions", "v=STSv1; id=abc; a=1; b=2;", true, "abc", {{"a", "1"}, {"b", "2"}}},
-    {"extension value punctuation", "v=STSv1; id=abc; x=<>?@[]{}~:,", true, "abc", {{"x", "<>?@[]{}~:,"}}},
+    {"extension value punctuation",
+     "v=STSv1; id=abc; x=<>?@[]{}~:,",
+     true,
+     "abc",
+     {{"x", "<>?@[]{}~:,"}}},
     {"extension name 32", "v=STSv1; id=abc; " + k32 + "=1", true, "abc", {{k32, "1"}}},
     {"uppercase ID is an extension", "v=STSv1; ID=abc; id=def", true, "def", {{"ID", "abc"}}},
     {"white space mix (mox)", "v=STSv1; \t id=20160831085700Z  \t;", true, "20160831085700Z", {}},
@@ -54,11 +62,21 @@ const std::vector<Case> kCases = {
     {"duplicate v", "v=STSv1; v=STSv1; id=a", true, nullptr, {}, "duplicate v"},
     {"empty field", "v=STSv1;; id=a", true, nullptr, {}, "empty field"},
     {"two trailing semicolons", "v=STSv1; id=a;;", true, nullptr, {}, "empty field"},
-    {"trailing space without semicolon", "v=STSv1; id=a ", true, nullptr, {}, "white space at the end"},
+    {"trailing space without semicolon",
+     "v=STSv1; id=a ",
+     true,
+     nullptr,
+     {},
+     "white space at the end"},
     {"field without equals", "v=STSv1; id=a; foo", true, nullptr, {}, "no \"=\""},
     {"extension empty value", "v=STSv1; id=a; foo=", true, nullptr, {}, "invalid value"},
     {"extension value with equals", "v=STSv1; id=a; foo=a=b", true, nullptr, {}, "invalid value"},
-    {"extension name starts with dash", "v=STSv1; id=a; -x=1", true, nullptr, {}, "invalid field name"},
+    {"extension name starts with dash",
+     "v=STSv1; id=a; -x=1",
+     true,
+     nullptr,
+     {},
+     "invalid field name"},
     {"extension name 33", "v=STSv1; id=a; " + k33 + "=1", true, nullptr, {}, "invalid field name"},
     {"extension value non-ascii", "v=STSv1; id=a; x=\xc3\xa9", true, nullptr, {}, "invalid value"},
     {"version then garbage", "v=STSv1 id=a", true, nullptr, {}, "expected \";\""},
@@ -93,8 +111,10 @@ public:
                 CPPUNIT_ASSERT_EQUAL_MESSAGE(msg, std::string(c.id), r.record->id);
                 CPPUNIT_ASSERT_EQUAL_MESSAGE(msg, c.extensions.size(), r.record->extensions.size());
                 for (std::size_t i = 0; i < c.extensions.size(); ++i) {
-                    CPPUNIT_ASSERT_EQUAL_MESSAGE(msg, c.extensions[i].first, r.record->extensions[i].first);
-                    CPPUNIT_ASSERT_EQUAL_MESSAGE(msg, c.extensions[i].second, r.record->extensions[i].second);
+                    CPPUNIT_ASSERT_EQUAL_MESSAGE(msg, c.extensions[i].first,
+                                                 r.record->extensions[i].first);
+                    CPPUNIT_ASSERT_EQUAL_MESSAGE(msg, c.extensions[i].second,
+                                                 r.record->extensions[i].second);
                 }
             } else {
                 CPPUNIT_ASSERT_MESSAGE(msg, r.error.find(c.error) != std::string::npos);
