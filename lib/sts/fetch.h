@@ -39,6 +39,11 @@ struct FetchResult {
     std::string text;            // the policy text as fetched
     std::string failure_reason;  // e.g. "certificate-expired", "http-status-404" (for TLSRPT failure-reason-code)
     std::string error;           // detail for logs
+    // failure_reason values (mtaguard(1), FETCH FAILURES): WebPkiInvalid:
+    // certificate-not-trusted|certificate-expired|certificate-host-mismatch|
+    // validation-failure; FetchError: dns-failure|connect-failed|timeout|
+    // tls-failure|http-redirect|http-status-NNN|content-type|policy-too-large|
+    // fetch-failed; PolicyInvalid: policy-invalid.
     bool ok() const { return failure == FetchFailure::None; }
 };
 

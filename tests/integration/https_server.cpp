@@ -185,6 +185,9 @@ CertFiles TestPki::issue(const std::string& host, CertKind kind) {
     if (kind == CertKind::Expired) {
         spec.not_before = -10 * kDay;
         spec.not_after = -kDay;
+    } else if (kind == CertKind::NotYetValid) {
+        spec.not_before = kDay;
+        spec.not_after = 10 * kDay;
     }
     Cert cert;
     if (kind == CertKind::SelfSigned) {

@@ -4,7 +4,8 @@
 //   harness::TempDir dir;
 //   harness::TestPki pki(dir.path());                 // CA in pki.ca_file()
 //   auto cert = pki.issue("mta-sts.example.com");     // valid, signed by the CA
-//   // CertKind::Expired (CA-signed, expired yesterday), CertKind::SelfSigned;
+//   // CertKind::Expired (CA-signed, expired yesterday), CertKind::NotYetValid
+//   // (CA-signed, valid from tomorrow), CertKind::SelfSigned;
 //   // a wrong-host certificate is a valid one issued for another name.
 //   harness::HttpsServer server(cert);
 //   server.route("/.well-known/mta-sts.txt",
@@ -32,7 +33,7 @@
 
 namespace harness {
 
-enum class CertKind { Valid, Expired, SelfSigned };
+enum class CertKind { Valid, Expired, NotYetValid, SelfSigned };
 
 struct CertFiles {
     std::string cert_file;  // PEM

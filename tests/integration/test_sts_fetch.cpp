@@ -84,6 +84,7 @@ class StsFetchTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(invalid_policy);
     CPPUNIT_TEST(self_signed);
     CPPUNIT_TEST(expired);
+    CPPUNIT_TEST(not_yet_valid);
     CPPUNIT_TEST(wrong_host);
     CPPUNIT_TEST(system_store_does_not_trust_test_ca);
     CPPUNIT_TEST(discovery_with_ldns_testns);
@@ -224,6 +225,15 @@ public:
         harness::HttpsServer server(pki_->issue(kHost, harness::CertKind::Expired));
         server.route(kPath, text_plain(kPolicy));
         assert_failure(fetch(server), FetchFailure::WebPkiInvalid, "certificate-expired");
+        CPPUNIT_ASSERT_EQUAL(0, server.requests());
+    }
+
+    void not_yet_valid() {
+        harness::HttpsServer server(pki_->issue(kHost, harness::CertKind::NotYetValid));
+        server.route(kPath, text_plain(kPolicy));
+        auto r = fetch(server);
+        assert_failure(r, FetchFailure::WebPkiInvalid, "validation-failure");
+        CPPUNIT_ASSERT_MESSAGE(r.error, r.error.find("X509 verify result 9") != std::string::npos);
         CPPUNIT_ASSERT_EQUAL(0, server.requests());
     }
 
