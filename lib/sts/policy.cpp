@@ -5,8 +5,9 @@
 // the RFC leaves a choice, this file decides (and mtaguard(1) documents):
 //   record  case-sensitive tags (%s"v=STSv1", %s"id="); is_sts is true when
 //           the text starts with v=STSv1 followed by the end, white space or
-//           ";"; an empty field (";;"), a second id or v, or white space at
-//           the end without ";" is a syntax error.
+//           ";"; an empty field (";;"), a second id or v is a syntax error;
+//           white space at the end without a ";" is accepted (a common
+//           publishing slip that changes no meaning).
 //   policy  LF or CRLF line ends, the last line may lack one; blank lines
 //           (empty or white space only) are ignored; white space around a
 //           line is ignored; version, mode and max_age must appear exactly
@@ -149,10 +150,9 @@ RecordParse parse_record(std::string_view txt) {
         // RFC 8461 §3.1: sts-sep = *WSP %x3B *WSP
         std::size_t p = pos;
         while (p < txt.size() && is_wsp(txt[p])) ++p;
-        if (p == txt.size()) {
-            out.error = "white space at the end of the record without \";\"";
-            return out;
-        }
+        // White space at the very end (no ";") is outside the ABNF but
+        // carries nothing: accepted (file comment).
+        if (p == txt.size()) break;
         if (txt[p] != ';') {
             out.error = "expected \";\" before " + quoted(txt.substr(p));
             return out;

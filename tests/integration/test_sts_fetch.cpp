@@ -161,11 +161,18 @@ public:
 
     void wrong_content_type() {
         harness::HttpsServer server(pki_->issue(kHost));
-        server.route(kPath, {200, {{"Content-Type", "text/html"}}, kPolicy});
-        assert_failure(fetch(server), FetchFailure::FetchError, "content-type");
-        server.route(kPath, {200, {}, kPolicy});
-        assert_failure(fetch(server), FetchFailure::FetchError, "content-type");
-        server.route(kPath, {200, {{"Content-Type", "text/plainx"}}, kPolicy});
+        for (const char* type : {"text/plain", "TEXT/PLAIN", "text/plain;charset=utf-8",
+                                 "text/plain ; charset=UTF-8"}) {
+            server.route(kPath, {200, {{"Content-Type", type}}, kPolicy});
+            auto r = fetch(server);
+            CPPUNIT_ASSERT_MESSAGE(std::string(type) + ": " + r.error, r.ok());
+        }
+        for (const char* type : {"text/html", "application/octet-stream", "text/plainx",
+                                 "application/json+text/plain", "text/plain+"}) {
+            server.route(kPath, {200, {{"Content-Type", type}}, kPolicy});
+            assert_failure(fetch(server), FetchFailure::FetchError, "content-type");
+        }
+        server.route(kPath, {200, {}, kPolicy});  // no Content-Type at all
         assert_failure(fetch(server), FetchFailure::FetchError, "content-type");
     }
 
