@@ -18,6 +18,7 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"config", cmd_config, "config [-n] | config check"},
+    {"sts", cmd_sts, "sts parse-record|parse-policy|lookup [--json] ..."},
 };
 
 int usage() {
