@@ -141,7 +141,7 @@ GetResult fetch_and_store(Ctx& c, const std::string& key, const std::optional<Ca
     }
     std::string detail = "policy fetch failed: " + fetched.error;
     if (prev && !prev->backoff && usable(*prev, c.now)) {
-        mark_used(c.cache, *prev, c.now, true);
+        if (used) mark_used(c.cache, *prev, c.now, true);
         return fallback_result(*prev, state, fetched.failure, fetched.failure_reason, detail);
     }
     return store_backoff(c, key, prev, found.record.id, fetched.failure, fetched.failure_reason,
