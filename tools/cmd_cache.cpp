@@ -73,7 +73,7 @@ json::Value policy_json(const sts::Policy& p) {
     json::Value ext = json::Value::array();
     for (const auto& [k, val] : p.extensions) {
         json::Value e = json::Value::object();
-        e.set("key", k);
+        e.set("name", k);
         e.set("value", val);
         ext.push(std::move(e));
     }
