@@ -7,8 +7,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <functional>
+#include <thread>
 
 #include "fake_sts.h"
 #include "sts/cache.h"
@@ -63,6 +66,8 @@ class StsCacheTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(second_process_at_once);
     CPPUNIT_TEST(corrupt_row_is_absent);
     CPPUNIT_TEST(open_fails_on_file);
+    CPPUNIT_TEST(concurrent_updates_lose_nothing);
+    CPPUNIT_TEST(daemon_survives_recovery_by_another_process);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -258,6 +263,73 @@ public:
         CPPUNIT_ASSERT(cache == nullptr);
         CPPUNIT_ASSERT(!status.ok());
         CPPUNIT_ASSERT_MESSAGE(status.error, status.error.find(file) != std::string::npos);
+    }
+
+    // Threads and a second process increment one row's counter through
+    // update() at once: transactions (DB_RMW, deadlock retry) lose nothing.
+    void concurrent_updates_lose_nothing() {
+        testing::ScratchDir dir;
+        auto cache = open_cache(dir.path());
+        CPPUNIT_ASSERT(cache->put(make_row("count.example", sts::Mode::Enforce, 0)).ok());
+        constexpr int kThreads = 4, kEach = 100;
+        auto bump = [](sts::PolicyCache& c) {
+            for (int i = 0; i < kEach; ++i) {
+                bool ok = c.update("count.example", [](CacheRow& r) {
+                               r.last_use += std::chrono::seconds(1);
+                               return true;
+                           }, true).ok();
+                if (!ok) return false;
+            }
+            return true;
+        };
+        pid_t other = ::fork();
+        if (other == 0) {
+            bdb::Status s;
+            auto c = sts::PolicyCache::open(dir.path(), s);
+            ::_exit(c && bump(*c) ? 0 : 1);
+        }
+        std::vector<std::thread> threads;
+        std::atomic<int> failures{0};
+        for (int t = 0; t < kThreads; ++t)
+            threads.emplace_back([&] { failures += bump(*cache) ? 0 : 1; });
+        for (auto& t : threads) t.join();
+        int status = 0;
+        ::waitpid(other, &status, 0);
+        CPPUNIT_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        CPPUNIT_ASSERT_EQUAL(0, failures.load());
+        auto row = cache->get("count.example");
+        CPPUNIT_ASSERT_EQUAL(std::int64_t((kThreads + 1) * kEach),
+                             static_cast<std::int64_t>(row.row->last_use.time_since_epoch().count()));
+    }
+
+    // A CLI process dies holding the environment; the next one to open it
+    // runs recovery, which panics the daemon's handles: the daemon's next
+    // calls reopen and go on.
+    void daemon_survives_recovery_by_another_process() {
+        testing::ScratchDir dir;
+        auto daemon = open_cache(dir.path());
+        CPPUNIT_ASSERT(daemon->put(make_row("daemon.example", sts::Mode::Enforce, 1)).ok());
+        pid_t dying = ::fork();
+        if (dying == 0) {
+            bdb::Status s;
+            auto c = sts::PolicyCache::open(dir.path(), s);
+            if (c) (void)c->put(make_row("dying.example", sts::Mode::Testing, 2));
+            ::kill(::getpid(), SIGKILL);
+            ::_exit(1);
+        }
+        int status = 0;
+        ::waitpid(dying, &status, 0);
+        CPPUNIT_ASSERT(WIFSIGNALED(status));
+        CPPUNIT_ASSERT_EQUAL(0, in_child([&] {
+                                 bdb::Status s;
+                                 auto c = sts::PolicyCache::open(dir.path(), s);  // recovers
+                                 return c && c->get("dying.example").status == RowStatus::Found;
+                             }));
+        auto read = daemon->get("daemon.example");
+        CPPUNIT_ASSERT_MESSAGE(read.error, read.status == RowStatus::Found);
+        CPPUNIT_ASSERT(daemon->get("dying.example").status == RowStatus::Found);
+        CPPUNIT_ASSERT(daemon->put(make_row("later.example", sts::Mode::None, 3)).ok());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), daemon->list().rows.size());
     }
 };
 
