@@ -1,0 +1,244 @@
+// discovery: DMARC policy discovery and organizational domains; see
+// discovery.h for the rules.
+#include "dmarc/discovery.h"
+
+#include <libpsl.h>
+
+#include <memory>
+
+#include "domain.h"
+
+namespace dmarc {
+namespace {
+
+constexpr std::string_view kPrefix = "_dmarc.";
+// A list that cannot be loaded is a local fault: temperror, so mail waits
+// for the fix instead of passing unchecked.
+const std::string kPslError = "cannot load the public suffix list ";
+
+// What one name holds (RFC 7489 §6.6.3 steps 1-2, RFC 9989 §4.10 steps 1-2).
+struct AtName {
+    enum Kind { Nothing, One, Several, Broken, DnsFailure } kind = Nothing;
+    std::string name;  // "_dmarc.<domain>"
+    std::string txt;
+    RecordParse parsed;
+    bool authentic = false;
+    std::string error;
+};
+
+AtName records_at(std::string_view domain, dns::Resolver& resolver) {
+    AtName at;
+    at.name = std::string(kPrefix) + std::string(domain);
+    // RFC 1035 §2.3.4: a name the DNS cannot carry holds no record.
+    if (at.name.size() > domain::kMaxName) return at;
+    dns::Answer answer = resolver.query(at.name, dns::RrType::TXT);
+    at.authentic = answer.authentic;
+    if (answer.temporary()) {
+        at.kind = AtName::DnsFailure;
+        at.error = "DNS " + std::string(dns::status_name(answer.status)) + " for " + at.name + " TXT" +
+                   (answer.error.empty() ? "" : ": " + answer.error);
+        return at;
+    }
+    int count = 0;
+    for (const auto& txt : answer.texts) {
+        RecordParse parsed = parse_record(txt);
+        if (!parsed.is_dmarc) continue;  // RFC 7489 §6.6.3 step 2: not DMARC, ignored
+        if (++count == 1) {
+            at.txt = txt;
+            at.parsed = std::move(parsed);
+        }
+    }
+    if (count > 1) at.kind = AtName::Several;  // RFC 7489 §6.6.3 step 5, RFC 9989 §4.10 step 2
+    else if (count == 1) at.kind = at.parsed.valid ? AtName::One : AtName::Broken;
+    return at;
+}
+
+// Records what one name gave in the lookup; true when discovery ends here.
+bool conclude(Lookup& out, AtName& at, std::string_view domain) {
+    out.queried.push_back(at.name);
+    out.authentic = out.authentic && at.authentic;
+    switch (at.kind) {
+    case AtName::DnsFailure:
+        out.status = LookupStatus::TempError;
+        out.error = at.error;
+        return true;
+    case AtName::Broken:
+        out.status = LookupStatus::PermError;
+        out.domain = std::string(domain);
+        out.txt = at.txt;
+        out.error = "invalid DMARC record at " + at.name + ": " + at.parsed.error;
+        return true;
+    case AtName::One:
+        out.status = LookupStatus::Found;
+        out.domain = std::string(domain);
+        out.txt = at.txt;
+        out.record = at.parsed.record;
+        out.warnings = at.parsed.warnings;
+        return true;
+    case AtName::Several:
+        out.notes.push_back("several DMARC records at " + at.name + ": no policy there");
+        return false;
+    case AtName::Nothing:
+        return false;
+    }
+    return false;
+}
+
+std::size_t label_count(std::string_view name) { return name.empty() ? 0 : domain::labels(name).size(); }
+
+// The suffix of `name` made of its last `n` labels.
+std::string_view last_labels(std::string_view name, std::size_t n) {
+    std::size_t have = label_count(name);
+    while (have > n) {
+        name = domain::parent(name);
+        --have;
+    }
+    return name;
+}
+
+struct PslDeleter {
+    void operator()(psl_ctx_t* ctx) const { psl_free(ctx); }
+};
+using PslHandle = std::unique_ptr<psl_ctx_t, PslDeleter>;
+
+// RFC 7489 §3.2: the organizational domain is the public suffix plus one
+// label, from the ICANN section only (private registrations such as
+// blogspot.com are not registries for DMARC). A name that is itself a
+// public suffix is its own organizational domain.
+std::optional<std::string> psl_orgdomain(std::string_view name, const config::Config& config) {
+    PslHandle owned;
+    const psl_ctx_t* ctx = nullptr;
+    const std::string& file = config.str("public_suffix_list");
+    if (!file.empty()) {
+        owned.reset(psl_load_file(file.c_str()));
+        ctx = owned.get();
+    } else {
+        ctx = psl_builtin();
+        if (!ctx) {
+            owned.reset(psl_latest(nullptr));
+            ctx = owned.get();
+        }
+    }
+    if (!ctx) return std::nullopt;
+    std::string_view prev;
+    for (std::string_view s = name; !s.empty(); prev = s, s = domain::parent(s)) {
+        std::string candidate(s);
+        if (psl_is_public_suffix2(ctx, candidate.c_str(), PSL_TYPE_ICANN))
+            return std::string(prev.empty() ? s : prev);
+    }
+    return std::string(name);
+}
+
+Lookup lookup_treewalk(std::string_view domain, dns::Resolver& resolver) {
+    Lookup out;
+    out.authentic = true;
+    for (const auto& name : walk_names(domain)) {
+        AtName at = records_at(name, resolver);
+        if (conclude(out, at, name)) return out;
+    }
+    out.status = LookupStatus::None;
+    return out;
+}
+
+Lookup lookup_psl(std::string_view domain, dns::Resolver& resolver, const config::Config& config) {
+    Lookup out;
+    out.authentic = true;
+    AtName at = records_at(domain, resolver);
+    if (conclude(out, at, domain)) return out;
+    // RFC 7489 §6.6.3 step 5: several records at the author domain end
+    // discovery; only an empty set goes on to the organizational domain (step 3).
+    if (at.kind == AtName::Several) return out;
+    auto org = psl_orgdomain(domain, config);
+    if (!org) {
+        out.status = LookupStatus::TempError;
+        out.error = kPslError + config.str("public_suffix_list");
+        return out;
+    }
+    if (*org != domain) {
+        AtName at_org = records_at(*org, resolver);
+        if (conclude(out, at_org, *org)) return out;
+    }
+    out.status = LookupStatus::None;
+    return out;
+}
+
+OrgDomain orgdomain_treewalk(std::string_view domain, dns::Resolver& resolver) {
+    OrgDomain out;
+    out.authentic = true;
+    std::string highest;  // the name with the fewest labels holding a record
+    for (const auto& name : walk_names(domain)) {
+        AtName at = records_at(name, resolver);
+        ++out.queries;
+        out.authentic = out.authentic && at.authentic;
+        if (at.kind == AtName::DnsFailure) {
+            out.error = at.error;
+            return out;
+        }
+        if (at.kind != AtName::One) continue;  // RFC 9989 §4.10.2: valid records only
+        char psd = at.parsed.record->psd;
+        if (psd == 'n') {  // RFC 9989 §4.10.2: psd=n: this is the organizational domain
+            out.domain = name;
+            out.ok = true;
+            return out;
+        }
+        if (psd == 'y') {  // RFC 9989 §4.10.2: psd=y: the name one level below it
+            out.domain = name == domain ? std::string(domain)
+                                        : std::string(last_labels(domain, label_count(name) + 1));
+            out.ok = true;
+            return out;
+        }
+        highest = name;
+    }
+    // RFC 9989 §4.10.2: the record with the fewest labels, else the domain itself.
+    out.domain = highest.empty() ? std::string(domain) : highest;
+    out.ok = true;
+    return out;
+}
+
+}  // namespace
+
+Method discovery_method(const config::Config& config) {
+    return config.str("dmarc_discovery") == "psl" ? Method::Psl : Method::TreeWalk;
+}
+
+std::string_view method_name(Method m) { return m == Method::Psl ? "public suffix list" : "tree walk"; }
+
+std::string_view lookup_status_name(LookupStatus s) {
+    switch (s) {
+    case LookupStatus::Found: return "found";
+    case LookupStatus::None: return "none";
+    case LookupStatus::PermError: return "permerror";
+    case LookupStatus::TempError: return "temperror";
+    }
+    return "none";
+}
+
+std::vector<std::string> walk_names(std::string_view domain) {
+    std::vector<std::string> names;
+    if (domain.empty()) return names;
+    names.emplace_back(domain);
+    std::size_t n = label_count(domain);
+    // RFC 9989 §4.10 step 6: fewer than eight labels: drop the leftmost one;
+    // eight or more: drop from the left until seven remain.
+    std::string_view next = n >= kWalkJumpLabels + 1 ? last_labels(domain, kWalkJumpLabels) : domain::parent(domain);
+    // RFC 9989 §4.10 step 8: go on until the single-label name has been asked.
+    for (; !next.empty() && names.size() < kMaxWalkQueries; next = domain::parent(next)) names.emplace_back(next);
+    return names;
+}
+
+Lookup lookup_policy(std::string_view domain, dns::Resolver& resolver, const config::Config& config) {
+    return discovery_method(config) == Method::Psl ? lookup_psl(domain, resolver, config)
+                                                   : lookup_treewalk(domain, resolver);
+}
+
+OrgDomain orgdomain(std::string_view domain, dns::Resolver& resolver, const config::Config& config) {
+    if (discovery_method(config) == Method::TreeWalk) return orgdomain_treewalk(domain, resolver);
+    OrgDomain out;
+    auto org = psl_orgdomain(domain, config);
+    out.ok = org.has_value();
+    if (org) out.domain = *org;
+    else out.error = kPslError + config.str("public_suffix_list");
+    return out;
+}
+
+}  // namespace dmarc
