@@ -82,8 +82,9 @@ Match align(Verification& v, const std::string& id, const std::string& author, A
     auto author_labels = domain::labels(author);
     if (id_labels.back() != author_labels.back()) return Match::NotAligned;
     const OrgDomain& a = v.org(author);
+    if (!a.ok) return Match::TempError;
     const OrgDomain& b = v.org(id);
-    if (!a.ok || !b.ok) return Match::TempError;
+    if (!b.ok) return Match::TempError;
     return a.domain == b.domain ? Match::Aligned : Match::NotAligned;
 }
 
@@ -164,7 +165,8 @@ std::string describe_discovery(const Lookup& lk, const std::string& author, cons
     std::string s = "policy found at _dmarc." + *lk.domain;
     s += *lk.domain == author ? " (the author domain" : " (parent of " + author;
     s += ", " + std::string(method_name(method)) + " " + std::to_string(lk.queried.size()) +
-         (lk.queried.size() == 1 ? " query" : " queries") + "); organizational domain " + org.domain;
+         (lk.queried.size() == 1 ? " query" : " queries") + ")";
+    s += org.ok ? "; organizational domain " + org.domain : "; organizational domain unknown (" + org.error + ")";
     for (const auto& n : lk.notes) s += "; " + n;
     return s;
 }
@@ -175,17 +177,17 @@ std::string describe_discovery(const Lookup& lk, const std::string& author, cons
 bool select_policy(Verification& v, DomainResult& r, const Record& rec, const std::string& author) {
     if (*r.policy_domain == author) {
         r.policy_tag = "p";
-        r.requested = rec.p;
+        r.requested = r.applied = rec.p;
         return true;
     }
     r.policy_tag = "sp";
-    r.requested = rec.sp;
+    r.requested = r.applied = rec.sp;
     if (r.status != Status::Fail) return true;
     Existence e = author_exists(v.dns(), author);
     if (e == Existence::TempError) return false;
     if (e == Existence::Missing) {
         r.policy_tag = "np";
-        r.requested = rec.np;
+        r.requested = r.applied = rec.np;
     }
     return true;
 }
@@ -213,8 +215,9 @@ void evaluate_found(Verification& v, DomainResult& r, const Lookup& lk, const st
     const OrgDomain& org = v.org(author);
     r.policy_domain = lk.domain;
     r.record = lk.txt;
-    if (!org.ok) return fail_with(r, Status::TempError, org.error);
-    r.org_domain = org.domain;
+    // The organizational domain matters only for relaxed alignment of
+    // different names; align() turns its DNS failure into temperror there.
+    if (org.ok) r.org_domain = org.domain;
     std::vector<std::string> why{describe_discovery(lk, author, org, discovery_method(v.config()))};
     MethodOutcome s = check_method(v, "SPF", spf, author, rec.aspf, why);
     MethodOutcome d = check_method(v, "DKIM", dkim, author, rec.adkim, why);
