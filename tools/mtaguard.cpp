@@ -18,6 +18,7 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"config", cmd_config, "config [-n] | config check"},
+    {"dmarc", cmd_dmarc, "dmarc parse|lookup|verify|report-auth|orgdomain [--json] ..."},
 };
 
 int usage() {
