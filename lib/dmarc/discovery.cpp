@@ -54,9 +54,7 @@ AtName records_at(std::string_view domain, dns::Resolver& resolver) {
 }
 
 // Records what one name gave in the lookup; true when discovery ends here.
-bool conclude(Lookup& out, AtName& at, std::string_view domain) {
-    out.queried.push_back(at.name);
-    out.authentic = out.authentic && at.authentic;
+bool conclude(Lookup& out, const AtName& at, std::string_view domain) {
     switch (at.kind) {
     case AtName::DnsFailure:
         out.status = LookupStatus::TempError;
@@ -82,6 +80,11 @@ bool conclude(Lookup& out, AtName& at, std::string_view domain) {
         return false;
     }
     return false;
+}
+
+void note_query(Lookup& out, const AtName& at) {
+    out.queried.push_back(at.name);
+    out.authentic = out.authentic && at.authentic;
 }
 
 std::size_t label_count(std::string_view name) { return name.empty() ? 0 : domain::labels(name).size(); }
@@ -129,21 +132,11 @@ std::optional<std::string> psl_orgdomain(std::string_view name, const config::Co
     return std::string(name);
 }
 
-Lookup lookup_treewalk(std::string_view domain, dns::Resolver& resolver) {
-    Lookup out;
-    out.authentic = true;
-    for (const auto& name : walk_names(domain)) {
-        AtName at = records_at(name, resolver);
-        if (conclude(out, at, name)) return out;
-    }
-    out.status = LookupStatus::None;
-    return out;
-}
-
 Lookup lookup_psl(std::string_view domain, dns::Resolver& resolver, const config::Config& config) {
     Lookup out;
     out.authentic = true;
     AtName at = records_at(domain, resolver);
+    note_query(out, at);
     if (conclude(out, at, domain)) return out;
     // RFC 7489 §6.6.3 step 5: several records at the author domain end
     // discovery; only an empty set goes on to the organizational domain (step 3).
@@ -156,7 +149,88 @@ Lookup lookup_psl(std::string_view domain, dns::Resolver& resolver, const config
     }
     if (*org != domain) {
         AtName at_org = records_at(*org, resolver);
+        note_query(out, at_org);
         if (conclude(out, at_org, *org)) return out;
+    }
+    out.status = LookupStatus::None;
+    return out;
+}
+
+// A DNS tree walk (RFC 9989 §4.10): the names holding one DMARC record,
+// longest first. The walk stops at a record with psd=y or psd=n, after the
+// single-label name, or at a DNS failure (`error`).
+struct Walk {
+    struct Found {
+        std::string domain;
+        AtName at;
+        bool has_psd(char v) const { return at.kind == AtName::One && at.parsed.record->psd == v; }
+    };
+    std::vector<Found> found;
+    std::vector<std::string> queried;
+    std::vector<std::string> notes;
+    bool authentic = true;
+    std::string error;
+};
+
+Walk tree_walk(std::string_view domain, dns::Resolver& resolver) {
+    Walk walk;
+    for (const auto& name : walk_names(domain)) {
+        AtName at = records_at(name, resolver);
+        walk.queried.push_back(at.name);
+        walk.authentic = walk.authentic && at.authentic;
+        if (at.kind == AtName::DnsFailure) {
+            walk.error = at.error;
+            break;
+        }
+        if (at.kind == AtName::Several) walk.notes.push_back("several DMARC records at " + at.name + ": none used");
+        if (at.kind != AtName::One && at.kind != AtName::Broken) continue;
+        walk.found.push_back({name, std::move(at)});
+        // RFC 9989 §4.10: a record with psd=y or psd=n ends the walk.
+        if (walk.found.back().has_psd('y') || walk.found.back().has_psd('n')) break;
+    }
+    return walk;
+}
+
+// RFC 9989 §4.10.2: psd=n marks the organizational domain; psd=y marks a
+// PSD, whose child toward `domain` is the organizational domain; otherwise
+// the record with the fewest labels; otherwise `domain` itself. A broken
+// record counts as a record without psd.
+std::string select_org(std::string_view domain, const Walk& walk) {
+    for (const auto& f : walk.found) {
+        if (f.has_psd('n')) return f.domain;
+        if (f.has_psd('y') && f.domain != domain) return std::string(last_labels(domain, label_count(f.domain) + 1));
+    }
+    return walk.found.empty() ? std::string(domain) : walk.found.back().domain;
+}
+
+// RFC 9989 §4.10.1: the record at the author domain; else the one at the
+// organizational domain; else the PSD's (a psd=y record ends the walk, so it
+// is the last one found).
+Lookup lookup_treewalk(std::string_view domain, dns::Resolver& resolver) {
+    Lookup out;
+    Walk walk = tree_walk(domain, resolver);
+    out.queried = walk.queried;
+    out.notes = walk.notes;
+    out.authentic = walk.authentic;
+    // The author domain's own record holds even when the walk above it failed.
+    if (!walk.found.empty() && walk.found.front().domain == domain) {
+        conclude(out, walk.found.front().at, domain);
+        return out;
+    }
+    if (!walk.error.empty()) {
+        out.status = LookupStatus::TempError;
+        out.error = walk.error;
+        return out;
+    }
+    std::string org = select_org(domain, walk);
+    for (const auto& f : walk.found)
+        if (f.domain == org) {
+            conclude(out, f.at, f.domain);
+            return out;
+        }
+    if (!walk.found.empty() && walk.found.back().has_psd('y')) {
+        conclude(out, walk.found.back().at, walk.found.back().domain);
+        return out;
     }
     out.status = LookupStatus::None;
     return out;
@@ -164,33 +238,14 @@ Lookup lookup_psl(std::string_view domain, dns::Resolver& resolver, const config
 
 OrgDomain orgdomain_treewalk(std::string_view domain, dns::Resolver& resolver) {
     OrgDomain out;
-    out.authentic = true;
-    std::string highest;  // the name with the fewest labels holding a record
-    for (const auto& name : walk_names(domain)) {
-        AtName at = records_at(name, resolver);
-        ++out.queries;
-        out.authentic = out.authentic && at.authentic;
-        if (at.kind == AtName::DnsFailure) {
-            out.error = at.error;
-            return out;
-        }
-        if (at.kind != AtName::One) continue;  // RFC 9989 §4.10.2: valid records only
-        char psd = at.parsed.record->psd;
-        if (psd == 'n') {  // RFC 9989 §4.10.2: psd=n: this is the organizational domain
-            out.domain = name;
-            out.ok = true;
-            return out;
-        }
-        if (psd == 'y') {  // RFC 9989 §4.10.2: psd=y: the name one level below it
-            out.domain = name == domain ? std::string(domain)
-                                        : std::string(last_labels(domain, label_count(name) + 1));
-            out.ok = true;
-            return out;
-        }
-        highest = name;
+    Walk walk = tree_walk(domain, resolver);
+    out.queries = static_cast<int>(walk.queried.size());
+    out.authentic = walk.authentic;
+    if (!walk.error.empty()) {
+        out.error = walk.error;
+        return out;
     }
-    // RFC 9989 §4.10.2: the record with the fewest labels, else the domain itself.
-    out.domain = highest.empty() ? std::string(domain) : highest;
+    out.domain = select_org(domain, walk);
     out.ok = true;
     return out;
 }

@@ -3,10 +3,12 @@
 //
 // dmarc_discovery = treewalk (RFC 9989 §4.10): query _dmarc.<domain>, then
 // walk up the labels; a name of eight or more labels jumps straight to its
-// last seven, so a walk makes at most kMaxWalkQueries queries (§4.10 steps
-// 5-6). The organizational domain comes from the same walk (§4.10.2):
-// psd=n marks it, psd=y marks its parent as a PSD, otherwise it is the
-// highest name with a record, or the domain itself.
+// last seven, so a walk makes at most kMaxWalkQueries queries; a record with
+// psd=y or psd=n ends the walk. The organizational domain (§4.10.2): psd=n
+// marks it, psd=y marks its parent as a PSD (the organizational domain is
+// the child toward the domain), otherwise the highest name with a record,
+// otherwise the domain itself. The policy (§4.10.1): the record at the
+// author domain, else the one at the organizational domain, else the PSD's.
 // dmarc_discovery = psl (RFC 7489 §6.6.3): _dmarc.<domain>, then
 // _dmarc.<organizational domain>, the latter from the ICANN section of the
 // public suffix list (RFC 7489 §3.2) -- libpsl's built-in list, or the file

@@ -166,18 +166,24 @@ Parsed<ReportUri> parse_uri(std::string_view item) {
     return {out, {}};
 }
 
-// RFC 7489 §6.4: dmarc-auri / dmarc-furi: dmarc-uri *(*WSP "," *WSP dmarc-uri)
-Parsed<std::vector<ReportUri>> parse_uri_list(std::string_view tag, std::string_view v) {
+// RFC 7489 §6.4: dmarc-auri / dmarc-furi: dmarc-uri *(*WSP "," *WSP dmarc-uri).
+// A URI with a syntax error is dropped, the others kept (RFC 7489 §6.3: errors
+// in the remainder are ignored; §6.6.3 asks for "at least one syntactically
+// valid reporting URI"). Beyond kMaxUris the rest is dropped.
+std::vector<ReportUri> parse_uri_list(std::string_view tag, std::string_view v, std::vector<std::string>& warnings) {
     std::vector<ReportUri> out;
-    auto items = split_list(v, ',');
-    if (items.size() > kMaxUris)
-        return bad<std::vector<ReportUri>>(std::string(tag) + " lists more than " + std::to_string(kMaxUris) + " URIs");
-    for (auto item : items) {
+    for (auto item : split_list(v, ',')) {
         auto u = parse_uri(item);
-        if (!u.value) return bad<std::vector<ReportUri>>(std::string(tag) + ": " + u.error);
-        out.push_back(std::move(*u.value));
+        if (!u.value) {
+            warnings.push_back(std::string(tag) + ": " + u.error + " ignored");
+        } else if (out.size() == kMaxUris) {
+            warnings.push_back(std::string(tag) + ": more than " + std::to_string(kMaxUris) + " URIs, the rest ignored");
+            break;
+        } else {
+            out.push_back(std::move(*u.value));
+        }
     }
-    return {out, {}};
+    return out;
 }
 
 // RFC 9989 §4.7: psd = "y" / "n" / "u"; t = "y" / "n".
@@ -205,14 +211,17 @@ std::optional<TagSpec> split_tag(std::string_view spec) {
 }
 
 // The tag-specs between ";" separators, WSP trimmed (RFC 7489 §6.4
-// dmarc-sep = *WSP ";" *WSP). One empty piece is allowed at the end: the
-// optional trailing separator. nullopt: an empty tag-spec elsewhere.
-std::optional<std::vector<std::string_view>> split_specs(std::string_view txt) {
+// dmarc-sep = *WSP ";" *WSP). One empty piece at the end is the optional
+// trailing separator; other empty pieces are counted in `empty`.
+std::vector<std::string_view> split_specs(std::string_view txt, int& empty) {
     auto pieces = split_list(txt, ';');
     if (pieces.size() > 1 && pieces.back().empty()) pieces.pop_back();
-    for (auto p : pieces)
-        if (p.empty()) return std::nullopt;
-    return pieces;
+    std::vector<std::string_view> out;
+    for (auto p : pieces) {
+        if (p.empty()) ++empty;
+        else out.push_back(p);
+    }
+    return out;
 }
 
 // RFC 7489 §6.6.3 step 2: records that do not start with a "v=" tag naming
@@ -228,54 +237,61 @@ bool starts_with_version(std::string_view first_spec) {
 // Everything parsed from the tags, before the policy fallback is decided.
 struct Collected {
     Record record;
-    std::string error;         // first syntax error outside p/sp/np
+    std::vector<std::string> warnings;
     std::string policy_error;  // a bad p, sp or np value
     bool has_p = false;
     bool has_valid_rua = false;
 };
 
+// RFC 7489 §6.3, RFC 9989 §4.7: a syntax error in the remainder of the
+// record is discarded in favour of the default value.
 template <typename T>
-void take(Parsed<T> parsed, T& field, std::string& error) {
+void take(Parsed<T> parsed, T& field, std::vector<std::string>& warnings) {
     if (parsed.value) field = std::move(*parsed.value);
-    else if (error.empty()) error = std::move(parsed.error);
+    else warnings.push_back(parsed.error + "; default used");
+}
+
+void apply_policy_tag(const TagSpec& tag, Collected& c) {
+    auto parsed = parse_policy(tag.name, tag.value);
+    if (!parsed.value) {
+        if (c.policy_error.empty()) c.policy_error = parsed.error;
+        return;
+    }
+    Record& r = c.record;
+    if (tag.name == "p") { r.p = *parsed.value; r.p_explicit = true; c.has_p = true; }
+    if (tag.name == "sp") { r.sp = *parsed.value; r.sp_explicit = true; }
+    if (tag.name == "np") { r.np = *parsed.value; r.np_explicit = true; }
 }
 
 void apply_tag(const TagSpec& tag, Collected& c) {
     Record& r = c.record;
+    auto& w = c.warnings;
     const auto& n = tag.name;
     const auto v = tag.value;
     if (n == "p" || n == "sp" || n == "np") {
-        auto parsed = parse_policy(n, v);
-        if (!parsed.value) {
-            if (c.policy_error.empty()) c.policy_error = parsed.error;
-            return;
-        }
-        if (n == "p") { r.p = *parsed.value; r.p_explicit = true; c.has_p = true; }
-        if (n == "sp") { r.sp = *parsed.value; r.sp_explicit = true; }
-        if (n == "np") { r.np = *parsed.value; r.np_explicit = true; }
+        apply_policy_tag(tag, c);
     } else if (n == "adkim") {
-        take(parse_alignment(n, v), r.adkim, c.error);
+        take(parse_alignment(n, v), r.adkim, w);
     } else if (n == "aspf") {
-        take(parse_alignment(n, v), r.aspf, c.error);
+        take(parse_alignment(n, v), r.aspf, w);
     } else if (n == "pct") {
-        take(parse_pct(v), r.pct, c.error);
+        take(parse_pct(v), r.pct, w);
     } else if (n == "fo") {
-        take(parse_fo(v), r.fo, c.error);
+        take(parse_fo(v), r.fo, w);
     } else if (n == "rf") {
-        take(parse_rf(v), r.rf, c.error);
+        take(parse_rf(v), r.rf, w);
     } else if (n == "ri") {
-        take(parse_ri(v), r.ri, c.error);
+        take(parse_ri(v), r.ri, w);
     } else if (n == "rua") {
-        auto parsed = parse_uri_list(n, v);
-        c.has_valid_rua = parsed.value.has_value();
-        take(std::move(parsed), r.rua, c.error);
+        r.rua = parse_uri_list(n, v, w);
+        c.has_valid_rua = !r.rua.empty();
     } else if (n == "ruf") {
-        take(parse_uri_list(n, v), r.ruf, c.error);
+        r.ruf = parse_uri_list(n, v, w);
     } else if (n == "psd") {
-        take(parse_flag(n, v, "ynu"), r.psd, c.error);
+        take(parse_flag(n, v, "ynu"), r.psd, w);
     } else if (n == "t") {
         char t = 'n';
-        take(parse_flag(n, v, "yn"), t, c.error);
+        take(parse_flag(n, v, "yn"), t, w);
         r.testing = t == 'y';
     }
     // RFC 7489 §6.3, RFC 9989 §4.7: unknown tags MUST be ignored.
@@ -304,21 +320,21 @@ RecordParse parse_record(std::string_view txt) {
         out.error = "record longer than " + std::to_string(kMaxRecordLength) + " octets";
         return out;
     }
-    auto specs = split_specs(body);
-    if (!specs) {
-        // RFC 7489 §6.4: exactly one dmarc-sep between tags, one optional at the end.
-        out.error = "empty tag (\";;\") in record";
-        return out;
-    }
+    int empty = 0;
+    auto specs = split_specs(body, empty);
     Collected c;
+    // RFC 7489 §6.4 allows one separator between tags; an empty tag is a
+    // syntax error in the remainder, ignored (RFC 7489 §6.3).
+    if (empty) c.warnings.push_back("empty tag (\";;\") ignored");
     std::set<std::string> seen;
-    for (std::size_t i = 0; i < specs->size(); ++i) {
-        auto tag = split_tag((*specs)[i]);
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        auto tag = split_tag(specs[i]);
         if (!tag) {
-            out.error = "malformed tag \"" + std::string((*specs)[i]) + "\" (expected name=value)";
-            return out;
+            c.warnings.push_back("malformed tag \"" + std::string(specs[i]) + "\" ignored (expected name=value)");
+            continue;
         }
-        // RFC 6376 §3.2: a duplicate tag name invalidates the whole tag-list.
+        // RFC 6376 §3.2 (the tag-list RFC 7489 §6.3 adopts): a duplicate tag
+        // name invalidates the whole record.
         if (!seen.insert(tag->name).second) {
             out.error = "duplicate tag \"" + tag->name + "\"";
             return out;
@@ -331,16 +347,14 @@ RecordParse parse_record(std::string_view txt) {
             continue;
         }
         // RFC 7489 §6.3 wants p right after v; RFC 9989 §4.7 no longer does.
-        if (tag->name == "p" && i != 1) out.warnings.push_back("p is not the tag right after v (RFC 7489 §6.3)");
+        if (tag->name == "p" && i != 1) c.warnings.push_back("p is not the tag right after v (RFC 7489 §6.3)");
         apply_tag(*tag, c);
     }
-    if (!c.error.empty()) {
-        out.error = c.error;
-        return out;
-    }
+    out.warnings = std::move(c.warnings);
     if (!c.has_p || !c.policy_error.empty()) {
-        // RFC 7489 §6.6.3 and RFC 9989 §4.7: no valid p (or a bad sp/np) but
-        // a valid rua: act as if the record said p=none.
+        // RFC 7489 §6.6.3, RFC 9989 §4.10.1: no valid p (or a bad sp/np) but
+        // a valid rua: act as if the record said p=none. Without a valid rua
+        // the record gets no DMARC processing: reported as permerror.
         if (!c.has_valid_rua) {
             out.error = c.policy_error.empty() ? "no p tag (and no valid rua)" : c.policy_error;
             return out;

@@ -11,16 +11,21 @@
 //   - tag names and keyword values are case-insensitive (RFC 5234 §2.3
 //     quoted strings), the version value "DMARC1" is exact (RFC 7489 §6.4
 //     writes it with %x codes);
+//   - a bad value of a known tag other than p/sp/np, an empty tag (";;")
+//     or a tag without "=" after v is a syntax error in the remainder of
+//     the record: discarded in favour of the default, with a warning
+//     (RFC 7489 §6.3, RFC 9989 §4.7); a rua/ruf URI with a syntax error is
+//     dropped and the others kept;
+//   - no valid p (or a bad sp/np): with a valid rua the record reads as
+//     p=none (RFC 7489 §6.6.3, RFC 9989 §4.10.1); without one the record is
+//     invalid (no DMARC processing; discovery says permerror);
 //   - a duplicate tag makes the whole record invalid (RFC 7489 §6.3 adopts
 //     the DKIM tag-list, RFC 6376 §3.2);
-//   - a bad value of a known tag is a syntax error (strict, as most
-//     receivers do) except the RFC's own fallback: no valid `p` (or a bad
-//     `sp`/`np`) but a valid `rua` reads as p=none (RFC 7489 §6.6.3,
-//     RFC 9989 §4.7);
 //   - `p` may appear anywhere after `v` (RFC 9989 §4.7 dropped RFC 7489's
 //     "v then p" order); a `p` elsewhere than second adds a warning.
-// Limits: kMaxRecordLength octets, kMaxUris per rua/ruf list; a size suffix
-// (`!10m`) beyond 2^64 is a syntax error in that URI.
+// Limits: kMaxRecordLength octets (longer: invalid), kMaxUris per rua/ruf
+// list (the rest dropped); a size suffix (`!10m`) beyond 2^64 is a syntax
+// error in that URI.
 #pragma once
 
 #include <cstdint>

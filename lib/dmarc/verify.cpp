@@ -7,11 +7,13 @@
 //     whose domain would have aligned makes a non-passing message temperror
 //     (it might have passed), one that could never align does not matter;
 //   - np applies when the policy came from a parent of the author domain and
-//     the author domain does not exist: NXDOMAIN for A, AAAA and MX
-//     (RFC 9989 §4.10, RFC 8020); asked only when the message fails;
-//   - t=y (RFC 9989 §4.7) is taken as pct=0 used to be: the policy is applied
-//     one level lower (RFC 7489 §6.6.4): reject -> quarantine,
-//     quarantine -> none; `sampled_out` says so;
+//     the author domain does not exist: NXDOMAIN for A, then AAAA and MX
+//     (RFC 9989 §4.7 np, RFC 8020: NODATA means the name exists); asked only
+//     when the message fails and np differs from sp;
+//   - t=y asks for the policy one level below the published one (RFC 9989
+//     §4.7 t): reject -> quarantine, quarantine -> none, as RFC 7489 §6.6.4
+//     does for a message sampled out by pct; `sampled_out` says so, and
+//     `testing` tells the two apart;
 //   - pct sampling only with dmarc_sampling = yes (RFC 9989 dropped pct).
 // Every DNS answer within one call is asked once (a per-call memo), and
 // `authentic` is true when every answer used had the AD bit.
@@ -27,6 +29,9 @@ namespace dmarc {
 namespace {
 
 constexpr int kRollRange = 100;  // RFC 7489 §6.6.4: pct is a percentage
+// Organizational domains looked up per message, the author's included: a
+// bound on the DNS work a message with many DKIM signatures can cause.
+constexpr std::size_t kMaxAlignmentWalks = 10;
 
 // Asks each (name, type) once per verify() call and records whether every
 // answer carried the AD bit.
@@ -57,10 +62,15 @@ public:
     MemoResolver& dns() { return dns_; }
     const config::Config& config() const { return config_; }
 
-    const OrgDomain& org(const std::string& name) {
+    // The organizational domain of `name`; nullptr once kMaxAlignmentWalks
+    // names have been looked up.
+    const OrgDomain* org(const std::string& name) {
         auto it = orgs_.find(name);
-        if (it == orgs_.end()) it = orgs_.emplace(name, orgdomain(name, dns_, config_)).first;
-        return it->second;
+        if (it == orgs_.end()) {
+            if (orgs_.size() >= kMaxAlignmentWalks) return nullptr;
+            it = orgs_.emplace(name, orgdomain(name, dns_, config_)).first;
+        }
+        return &it->second;
     }
 
 private:
@@ -72,20 +82,21 @@ private:
 enum class Match { Aligned, NotAligned, TempError };
 
 // RFC 7489 §3.1.1 / §3.1.2, RFC 9989 §4.4.1 / §4.4.2: strict = the same
-// name; relaxed = the same organizational domain.
+// name; relaxed = the same organizational domain. An organizational domain
+// is the name itself or one of its parents, so only names at or below the
+// author's organizational domain need a walk of their own, and at most
+// kMaxAlignmentWalks of them per message (each walk is up to 8 queries).
 Match align(Verification& v, const std::string& id, const std::string& author, Alignment mode) {
     if (id.empty()) return Match::NotAligned;
     if (id == author) return Match::Aligned;
     if (mode == Alignment::Strict) return Match::NotAligned;
-    // Names without a common last label cannot share an organizational domain.
-    auto id_labels = domain::labels(id);
-    auto author_labels = domain::labels(author);
-    if (id_labels.back() != author_labels.back()) return Match::NotAligned;
-    const OrgDomain& a = v.org(author);
-    if (!a.ok) return Match::TempError;
-    const OrgDomain& b = v.org(id);
-    if (!b.ok) return Match::TempError;
-    return a.domain == b.domain ? Match::Aligned : Match::NotAligned;
+    const OrgDomain* a = v.org(author);
+    if (!a || !a->ok) return Match::TempError;
+    if (id != a->domain && !id.ends_with("." + a->domain)) return Match::NotAligned;
+    const OrgDomain* b = v.org(id);
+    if (!b) return Match::NotAligned;  // walk limit reached
+    if (!b->ok) return Match::TempError;
+    return a->domain == b->domain ? Match::Aligned : Match::NotAligned;
 }
 
 std::string normalise(std::string_view name) {
@@ -182,7 +193,9 @@ bool select_policy(Verification& v, DomainResult& r, const Record& rec, const st
     }
     r.policy_tag = "sp";
     r.requested = r.applied = rec.sp;
-    if (r.status != Status::Fail) return true;
+    // Existence matters only when it changes the answer: a failing message
+    // and an np that differs from sp (an absent np is sp, RFC 9989 §4.7).
+    if (r.status != Status::Fail || !rec.np_explicit || rec.np == rec.sp) return true;
     Existence e = author_exists(v.dns(), author);
     if (e == Existence::TempError) return false;
     if (e == Existence::Missing) {
@@ -212,7 +225,7 @@ void apply_sampling(Verification& v, DomainResult& r, const Record& rec, int rol
 void evaluate_found(Verification& v, DomainResult& r, const Lookup& lk, const std::string& author,
                     const std::vector<AuthFact>& spf, const std::vector<AuthFact>& dkim, int roll) {
     const Record& rec = *lk.record;
-    const OrgDomain& org = v.org(author);
+    const OrgDomain& org = *v.org(author);  // the first lookup: never over the limit
     r.policy_domain = lk.domain;
     r.record = lk.txt;
     // The organizational domain matters only for relaxed alignment of
@@ -265,7 +278,7 @@ DomainResult verify(std::string_view author_domain, const std::vector<AuthFact>&
         break;
     case LookupStatus::None:
         r.status = Status::None;
-        if (const OrgDomain& org = v.org(author); org.ok) r.org_domain = org.domain;
+        if (const OrgDomain* org = v.org(author); org && org->ok) r.org_domain = org->domain;
         r.explanation = "no DMARC policy (asked " + join(lk.queried, ", ") + ")";
         for (const auto& n : lk.notes) r.explanation += "; " + n;
         break;

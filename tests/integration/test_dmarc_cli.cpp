@@ -96,7 +96,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("mailto:d@example.com"), j["record"]["rua"][0]["uri"].as_string());
         CPPUNIT_ASSERT(j["record"]["rua"][0]["max_size_bytes"].is_null());
         CPPUNIT_ASSERT_EQUAL(false, j["authentic"].as_bool());
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), j["queried"].size());
+        // The walk goes on to the top for the organizational domain (RFC 9989 §4.10.2).
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), j["queried"].size());
     }
 
     void lookup_tree_walk() {
@@ -104,9 +105,10 @@ public:
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.err, 0, r.status);
         auto j = parsed(r);
         CPPUNIT_ASSERT_EQUAL(std::string("example.com"), j["domain"].as_string());
-        CPPUNIT_ASSERT_EQUAL(std::size_t(3), j["queried"].size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(4), j["queried"].size());
         CPPUNIT_ASSERT_EQUAL(std::string("_dmarc.a.b.example.com"), j["queried"][0].as_string());
         CPPUNIT_ASSERT_EQUAL(std::string("_dmarc.example.com"), j["queried"][2].as_string());
+        CPPUNIT_ASSERT_EQUAL(std::string("_dmarc.com"), j["queried"][3].as_string());
         // The readable form names the walk.
         auto text = tool({"lookup", "a.b.example.com"});
         CPPUNIT_ASSERT_MESSAGE(text.out, text.out.find("found at _dmarc.example.com (tree walk") != std::string::npos);

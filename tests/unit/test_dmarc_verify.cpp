@@ -80,6 +80,14 @@ std::vector<dmarc::AuthFact> dkim(const std::string& result, const std::string& 
 }
 const std::vector<dmarc::AuthFact> kNone;
 
+// `failing` DKIM failures for f1.example.com..., then a pass for ok.example.com.
+std::vector<dmarc::AuthFact> many_dkim(int failing) {
+    std::vector<dmarc::AuthFact> out;
+    for (int i = 1; i <= failing; ++i) out.push_back(fact("dkim", "fail", "f" + std::to_string(i) + ".example.com"));
+    out.push_back(fact("dkim", "pass", "ok.example.com"));
+    return out;
+}
+
 struct Expect {
     const char* status;
     const char* policy_domain;  // nullptr: null
@@ -246,7 +254,7 @@ public:
                                *cfg, 0);
         const std::string& x = r.explanation;
         CPPUNIT_ASSERT_MESSAGE(x, x.find("policy found at _dmarc.example.com (parent of mail.example.com, tree walk "
-                                         "2 queries); organizational domain example.com") == 0);
+                                         "3 queries); organizational domain example.com") == 0);
         CPPUNIT_ASSERT_MESSAGE(x, x.find("SPF pass for bounce.example.com aligned (relaxed)") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(x, x.find("DKIM fail for example.net not aligned (relaxed)") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(x, x.find("policy sp=none") != std::string::npos);
@@ -268,7 +276,11 @@ std::vector<Case> DmarcVerifyTest::cases() {
         {"relaxed dkim other org", "example.com", kNone, dkim("pass", "example.net"), kTree, 0,
          {"fail", "example.com", "example.com", "p", "reject", true, false, false, false, 2}},
         {"relaxed same tld other org", "example.com", spf("pass", "other.com"), kNone, kTree, 0,
-         {"fail", "example.com", "example.com", "p", "reject", true, false, false, false, 3}},
+         {"fail", "example.com", "example.com", "p", "reject", true, false, false, false, 2}},
+        {"nine walks allowed", "example.com", kNone, many_dkim(8), kTree, 0,
+         {"pass", "example.com", "example.com", "p", "reject", false, false, false, true, 11}},
+        {"walk limit reached", "example.com", kNone, many_dkim(9), kTree, 0,
+         {"fail", "example.com", "example.com", "p", "reject", true, false, false, false, 11}},
         {"strict spf subdomain", "strict.example", spf("pass", "mail.strict.example"), kNone, kTree, 0,
          {"fail", "strict.example", "strict.example", "p", "reject", true, false, false, false, 2}},
         {"strict dkim exact", "strict.example", kNone, dkim("pass", "strict.example"), kTree, 0,
@@ -357,7 +369,7 @@ std::vector<Case> DmarcVerifyTest::cases() {
         {"no policy anywhere", "nothing.example", kNone, kNone, kTree, 0,
          {"none", nullptr, "nothing.example", nullptr, nullptr, false, false, false, false, 2}},
         {"broken record", "broken.example", kNone, kNone, kTree, 0,
-         {"permerror", "broken.example", nullptr, nullptr, nullptr, false, false, false, false, 1, nullptr,
+         {"permerror", "broken.example", nullptr, nullptr, nullptr, false, false, false, false, 2, nullptr,
           "invalid p value"}},
         {"invalid author domain", "example.net(.example.com", kNone, kNone, kTree, 0,
          {"permerror", nullptr, nullptr, nullptr, nullptr, false, false, false, false, 0, nullptr,
@@ -369,7 +381,7 @@ std::vector<Case> DmarcVerifyTest::cases() {
         {"multiple records psl", "multi.example", kNone, kNone, kPsl, 0,
          {"none", nullptr, "multi.example", nullptr, nullptr, false, false, false, false, 1}},
         {"multiple at author, walk goes on", "sub.multi2.example", kNone, kNone, kTree, 0,
-         {"fail", "multi2.example", "multi2.example", "sp", "reject", true, false, false, false, 4}},
+         {"fail", "multi2.example", "multi2.example", "sp", "reject", true, false, false, false, 3}},
         {"multiple at author, psl stops", "sub.multi2.example", kNone, kNone, kPsl, 0,
          {"none", nullptr, "multi2.example", nullptr, nullptr, false, false, false, false, 1}},
         // --- organizational domain fallback, both discovery methods ---
@@ -387,11 +399,27 @@ std::vector<Case> DmarcVerifyTest::cases() {
          {"pass", "sub.orgx.example", "orgx.example", "p", "none", false, false, true, false, 4}},
         {"own record, psl org", "sub.orgx.example", spf("pass", "bounce.orgx.example"), kNone, kPsl, 0,
          {"pass", "sub.orgx.example", "orgx.example", "p", "none", false, false, true, false, 1}},
+        // --- RFC 9989 §4.10.1: author record, else organizational domain, else PSD ---
+        {"intermediate record not used", "a.b.inter.example", kNone, kNone, kTree, 0,
+         {"fail", "inter.example", "inter.example", "sp", "reject", true, false, false, false, 4},
+         [](FakeResolver& d) {
+             d.txt("_dmarc.b.inter.example", {"v=DMARC1; p=none"});
+             d.txt("_dmarc.inter.example", {"v=DMARC1; p=reject"});
+         }},
+        {"PSD record when the org domain has none", "a.b.org3.zz3", kNone, kNone, kTree, 0,
+         {"fail", "zz3", "org3.zz3", "sp", "reject", true, false, false, false, 4},
+         [](FakeResolver& d) {
+             d.txt("_dmarc.b.org3.zz3", {"v=DMARC1; p=none"});
+             d.txt("_dmarc.zz3", {"v=DMARC1; p=reject; psd=y"});
+         }},
+        {"broken record at the org domain", "x.broken.example", kNone, kNone, kTree, 0,
+         {"permerror", "broken.example", nullptr, nullptr, nullptr, false, false, false, false, 3, nullptr,
+          "invalid p value"}},
         // --- psd (RFC 9989 §4.10.2) ---
         {"psd=y policy", "a.b.org1.zz", spf("pass", "c.org1.zz"), kNone, kTree, 0,
          {"pass", "zz", "org1.zz", "sp", "reject", false, false, true, false, 5}},
         {"psd=y sibling not aligned", "a.b.org1.zz", spf("pass", "org2.zz"), kNone, kTree, 0,
-         {"fail", "zz", "org1.zz", "np", "reject", true, false, false, false, 8}},
+         {"fail", "zz", "org1.zz", "sp", "reject", true, false, false, false, 4}},
         {"psd=n stops the walk", "mail.big.zz2", spf("pass", "big.zz2"), kNone, kTree, 0,
          {"pass", "big.zz2", "big.zz2", "sp", "quarantine", false, false, true, false, 2}},
         // --- the 8-query limit (RFC 9989 §4.10) ---
