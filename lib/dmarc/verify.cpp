@@ -79,7 +79,7 @@ private:
     std::map<std::string, OrgDomain> orgs_;
 };
 
-enum class Match { Aligned, NotAligned, TempError };
+enum class Match { Aligned, NotAligned, TempError, OverLimit };
 
 // RFC 7489 §3.1.1 / §3.1.2, RFC 9989 §4.4.1 / §4.4.2: strict = the same
 // name; relaxed = the same organizational domain. An organizational domain
@@ -94,7 +94,7 @@ Match align(Verification& v, const std::string& id, const std::string& author, A
     if (!a || !a->ok) return Match::TempError;
     if (id != a->domain && !id.ends_with("." + a->domain)) return Match::NotAligned;
     const OrgDomain* b = v.org(id);
-    if (!b) return Match::NotAligned;  // walk limit reached
+    if (!b) return Match::OverLimit;
     if (!b->ok) return Match::TempError;
     return a->domain == b->domain ? Match::Aligned : Match::NotAligned;
 }
@@ -119,9 +119,16 @@ MethodOutcome check_method(Verification& v, std::string_view method, const std::
         std::string id = normalise(f.domain);
         Match m = align(v, id, author, mode);
         std::string subject = std::string(method) + " " + result + " for " + (id.empty() ? "(no domain)" : id);
+        // A result that could have made the message pass, had it aligned.
+        bool might_pass = result == "pass" || result == "temperror";
         if (m == Match::TempError) {
-            out.temperror = true;
+            out.temperror = out.temperror || might_pass;
             why.push_back(subject + ": organizational domain unknown (DNS failure)");
+            continue;
+        }
+        if (m == Match::OverLimit) {
+            why.push_back(subject + ": not aligned (more than " + std::to_string(kMaxAlignmentWalks) +
+                          " organizational domains to look up)");
             continue;
         }
         bool aligned = m == Match::Aligned;
@@ -232,6 +239,7 @@ void evaluate_found(Verification& v, DomainResult& r, const Lookup& lk, const st
     // different names; align() turns its DNS failure into temperror there.
     if (org.ok) r.org_domain = org.domain;
     std::vector<std::string> why{describe_discovery(lk, author, org, discovery_method(v.config()))};
+    for (const auto& w : lk.warnings) why.push_back("record: " + w);
     MethodOutcome s = check_method(v, "SPF", spf, author, rec.aspf, why);
     MethodOutcome d = check_method(v, "DKIM", dkim, author, rec.adkim, why);
     r.aligned_spf = s.aligned;
@@ -257,6 +265,12 @@ DomainResult verify(std::string_view author_domain, const std::vector<AuthFact>&
                     const std::vector<AuthFact>& dkim, dns::Resolver& resolver, const config::Config& config,
                     int roll) {
     DomainResult r;
+    if (domain::is_ip_literal(author_domain)) {
+        // An address literal is not a DNS name and cannot publish a policy.
+        r.author_domain = std::string(author_domain);
+        r.explanation = "no DMARC policy: the author domain is an address literal";
+        return r;
+    }
     auto parsed = domain::parse(author_domain);
     if (!parsed) {
         r.author_domain = std::string(author_domain);

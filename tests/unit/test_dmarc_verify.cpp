@@ -259,6 +259,15 @@ public:
         CPPUNIT_ASSERT_MESSAGE(x, x.find("DKIM fail for example.net not aligned (relaxed)") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(x, x.find("policy sp=none") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(x, x.find("result pass") != std::string::npos);
+        // The record's own oddities are part of the story.
+        dns.txt("_dmarc.fallback.example", {"v=DMARC1; rua=mailto:r@x.example"});
+        auto f = dmarc::verify("fallback.example", kNone, kNone, dns, *cfg, 0);
+        CPPUNIT_ASSERT_MESSAGE(f.explanation, f.explanation.find("record: no p tag; valid rua, so treated as p=none") !=
+                                                  std::string::npos);
+        auto lim = dmarc::verify("example.com", kNone, many_dkim(9), dns, *cfg, 0);
+        CPPUNIT_ASSERT_MESSAGE(lim.explanation, lim.explanation.find("DKIM pass for ok.example.com: not aligned (more "
+                                                                     "than 10 organizational domains") !=
+                                                    std::string::npos);
     }
 };
 
@@ -374,6 +383,14 @@ std::vector<Case> DmarcVerifyTest::cases() {
         {"invalid author domain", "example.net(.example.com", kNone, kNone, kTree, 0,
          {"permerror", nullptr, nullptr, nullptr, nullptr, false, false, false, false, 0, nullptr,
           "invalid author domain"}},
+        {"address literal", "[192.0.2.1]", spf("pass", "192.0.2.1"), kNone, kTree, 0,
+         {"none", nullptr, nullptr, nullptr, nullptr, false, false, false, false, 0}},
+        {"org unknown only matters for a pass", "sub.orgx.example", spf("fail", "other.orgx.example"), kNone, kTree,
+         0, {"fail", "sub.orgx.example", nullptr, "p", "none", false, false, false, false, 2},
+         [](FakeResolver& d) { d.fail("_dmarc.orgx.example", RrType::TXT, dns::Status::ServFail); }},
+        {"rua fallback record", "fallback.example", kNone, kNone, kTree, 0,
+         {"fail", "fallback.example", "fallback.example", "p", "none", false, false, false, false, 2},
+         [](FakeResolver& d) { d.txt("_dmarc.fallback.example", {"v=DMARC1; p=rejected; rua=mailto:r@x.example"}); }},
         {"non-DMARC TXT ignored", "mixed.example", kNone, kNone, kTree, 0,
          {"fail", "mixed.example", "mixed.example", "p", "reject", true, false, false, false, 2}},
         {"multiple records treewalk", "multi.example", kNone, kNone, kTree, 0,
