@@ -2,8 +2,6 @@
 // discovery.h for the rules.
 #include "dmarc/discovery.h"
 
-#include <libpsl.h>
-
 #include <memory>
 
 #include "domain.h"
@@ -12,9 +10,6 @@ namespace dmarc {
 namespace {
 
 constexpr std::string_view kPrefix = "_dmarc.";
-// A list that cannot be loaded is a local fault: temperror, so mail waits
-// for the fix instead of passing unchecked.
-const std::string kPslError = "cannot load the public suffix list ";
 
 // What one name holds (RFC 7489 §6.6.3 steps 1-2, RFC 9989 §4.10 steps 1-2).
 struct AtName {
@@ -99,40 +94,7 @@ std::string_view last_labels(std::string_view name, std::size_t n) {
     return name;
 }
 
-struct PslDeleter {
-    void operator()(psl_ctx_t* ctx) const { psl_free(ctx); }
-};
-using PslHandle = std::unique_ptr<psl_ctx_t, PslDeleter>;
-
-// RFC 7489 §3.2: the organizational domain is the public suffix plus one
-// label, from the ICANN section only (private registrations such as
-// blogspot.com are not registries for DMARC). A name that is itself a
-// public suffix is its own organizational domain.
-std::optional<std::string> psl_orgdomain(std::string_view name, const config::Config& config) {
-    PslHandle owned;
-    const psl_ctx_t* ctx = nullptr;
-    const std::string& file = config.str("public_suffix_list");
-    if (!file.empty()) {
-        owned.reset(psl_load_file(file.c_str()));
-        ctx = owned.get();
-    } else {
-        ctx = psl_builtin();
-        if (!ctx) {
-            owned.reset(psl_latest(nullptr));
-            ctx = owned.get();
-        }
-    }
-    if (!ctx) return std::nullopt;
-    std::string_view prev;
-    for (std::string_view s = name; !s.empty(); prev = s, s = domain::parent(s)) {
-        std::string candidate(s);
-        if (psl_is_public_suffix2(ctx, candidate.c_str(), PSL_TYPE_ICANN))
-            return std::string(prev.empty() ? s : prev);
-    }
-    return std::string(name);
-}
-
-Lookup lookup_psl(std::string_view domain, dns::Resolver& resolver, const config::Config& config) {
+Lookup lookup_psl(std::string_view domain, dns::Resolver& resolver, const PublicSuffixList& psl) {
     Lookup out;
     out.authentic = true;
     AtName at = records_at(domain, resolver);
@@ -141,16 +103,16 @@ Lookup lookup_psl(std::string_view domain, dns::Resolver& resolver, const config
     // RFC 7489 §6.6.3 step 5: several records at the author domain end
     // discovery; only an empty set goes on to the organizational domain (step 3).
     if (at.kind == AtName::Several) return out;
-    auto org = psl_orgdomain(domain, config);
-    if (!org) {
+    if (!psl.ok()) {
         out.status = LookupStatus::TempError;
-        out.error = kPslError + config.str("public_suffix_list");
+        out.error = psl.error();
         return out;
     }
-    if (*org != domain) {
-        AtName at_org = records_at(*org, resolver);
+    std::string org = psl.orgdomain(domain);
+    if (org != domain) {
+        AtName at_org = records_at(org, resolver);
         note_query(out, at_org);
-        if (conclude(out, at_org, *org)) return out;
+        if (conclude(out, at_org, org)) return out;
     }
     out.status = LookupStatus::None;
     return out;
@@ -281,18 +243,22 @@ std::vector<std::string> walk_names(std::string_view domain) {
     return names;
 }
 
-Lookup lookup_policy(std::string_view domain, dns::Resolver& resolver, const config::Config& config) {
-    return discovery_method(config) == Method::Psl ? lookup_psl(domain, resolver, config)
-                                                   : lookup_treewalk(domain, resolver);
+Lookup lookup_policy(std::string_view domain, dns::Resolver& resolver, const config::Config& config,
+                     const PublicSuffixList* psl) {
+    if (discovery_method(config) == Method::TreeWalk) return lookup_treewalk(domain, resolver);
+    if (psl) return lookup_psl(domain, resolver, *psl);
+    return lookup_psl(domain, resolver, PublicSuffixList(config));
 }
 
-OrgDomain orgdomain(std::string_view domain, dns::Resolver& resolver, const config::Config& config) {
+OrgDomain orgdomain(std::string_view domain, dns::Resolver& resolver, const config::Config& config,
+                    const PublicSuffixList* psl) {
     if (discovery_method(config) == Method::TreeWalk) return orgdomain_treewalk(domain, resolver);
+    std::optional<PublicSuffixList> loaded;
+    if (!psl) psl = &loaded.emplace(config);
     OrgDomain out;
-    auto org = psl_orgdomain(domain, config);
-    out.ok = org.has_value();
-    if (org) out.domain = *org;
-    else out.error = kPslError + config.str("public_suffix_list");
+    out.ok = psl->ok();
+    if (out.ok) out.domain = psl->orgdomain(domain);
+    else out.error = psl->error();
     return out;
 }
 

@@ -11,8 +11,8 @@
 // author domain, else the one at the organizational domain, else the PSD's.
 // dmarc_discovery = psl (RFC 7489 §6.6.3): _dmarc.<domain>, then
 // _dmarc.<organizational domain>, the latter from the ICANN section of the
-// public suffix list (RFC 7489 §3.2) -- libpsl's built-in list, or the file
-// named by public_suffix_list, loaded per call.
+// public suffix list (RFC 7489 §3.2, psl.h); a list that cannot be loaded
+// is a temperror.
 // At one name: TXT strings not starting with v=DMARC1 are ignored, several
 // DMARC records mean there is no policy at that name (RFC 7489 §6.6.3,
 // RFC 9989 §4.10 step 2), one DMARC record with a syntax error is a
@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "config.h"
+#include "dmarc/psl.h"
 #include "dmarc/record.h"
 #include "dns.h"
 
@@ -54,7 +55,9 @@ struct Lookup {
     std::string error;
 };
 
-Lookup lookup_policy(std::string_view domain, dns::Resolver& resolver, const config::Config& config);
+// `psl`: a list already loaded (dmarc_discovery = psl); null loads one.
+Lookup lookup_policy(std::string_view domain, dns::Resolver& resolver, const config::Config& config,
+                     const PublicSuffixList* psl = nullptr);
 
 struct OrgDomain {
     bool ok = false;      // false: temporary DNS failure (error says which)
@@ -64,7 +67,8 @@ struct OrgDomain {
     std::string error;
 };
 
-OrgDomain orgdomain(std::string_view domain, dns::Resolver& resolver, const config::Config& config);
+OrgDomain orgdomain(std::string_view domain, dns::Resolver& resolver, const config::Config& config,
+                    const PublicSuffixList* psl = nullptr);
 
 // The names a tree walk starting at `domain` visits, in order (RFC 9989 §4.10).
 std::vector<std::string> walk_names(std::string_view domain);

@@ -57,10 +57,13 @@ private:
 // The state of one verification: DNS, configuration, organizational domains.
 class Verification {
 public:
-    Verification(dns::Resolver& resolver, const config::Config& config) : dns_(resolver), config_(config) {}
+    Verification(dns::Resolver& resolver, const config::Config& config) : dns_(resolver), config_(config) {
+        if (discovery_method(config) == Method::Psl) psl_.emplace(config);  // loaded once per message
+    }
 
     MemoResolver& dns() { return dns_; }
     const config::Config& config() const { return config_; }
+    const PublicSuffixList* psl() const { return psl_ ? &*psl_ : nullptr; }
 
     // The organizational domain of `name`; nullptr once kMaxAlignmentWalks
     // names have been looked up.
@@ -68,7 +71,7 @@ public:
         auto it = orgs_.find(name);
         if (it == orgs_.end()) {
             if (orgs_.size() >= kMaxAlignmentWalks) return nullptr;
-            it = orgs_.emplace(name, orgdomain(name, dns_, config_)).first;
+            it = orgs_.emplace(name, orgdomain(name, dns_, config_, psl())).first;
         }
         return &it->second;
     }
@@ -77,6 +80,7 @@ private:
     MemoResolver dns_;
     const config::Config& config_;
     std::map<std::string, OrgDomain> orgs_;
+    std::optional<PublicSuffixList> psl_;
 };
 
 enum class Match { Aligned, NotAligned, TempError, OverLimit };
@@ -280,7 +284,7 @@ DomainResult verify(std::string_view author_domain, const std::vector<AuthFact>&
     const std::string author = parsed.name->ascii;
     r.author_domain = author;
     Verification v(resolver, config);
-    Lookup lk = lookup_policy(author, v.dns(), config);
+    Lookup lk = lookup_policy(author, v.dns(), config, v.psl());
     switch (lk.status) {
     case LookupStatus::TempError:
         fail_with(r, Status::TempError, lk.error);
