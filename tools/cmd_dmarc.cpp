@@ -238,6 +238,17 @@ json::Value verify_json(const dmarc::DomainResult& r) {
     return o;
 }
 
+// The explanation's "; "-separated steps, one per line.
+void print_explanation(const std::string& explanation) {
+    std::size_t start = 0;
+    for (;;) {
+        std::size_t end = explanation.find("; ", start);
+        std::cout << "  " << explanation.substr(start, end - start) << "\n";
+        if (end == std::string::npos) return;
+        start = end + 2;
+    }
+}
+
 int run_verify(const Parsed& p, const Context& ctx) {
     auto v = verify_args(p.rest);
     if (!v) return kExitUsage;
@@ -254,7 +265,8 @@ int run_verify(const Parsed& p, const Context& ctx) {
     if (p.json) {
         std::cout << verify_json(r).dump() << "\n";
     } else {
-        std::cout << r.author_domain << ": dmarc=" << dmarc::status_name(r.status) << "\n" << r.explanation << "\n";
+        std::cout << r.author_domain << ": dmarc=" << dmarc::status_name(r.status) << "\n";
+        print_explanation(r.explanation);
         if (r.requested)
             std::cout << "policy " << *r.policy_tag << "=" << dmarc::policy_name(*r.requested) << ", applied "
                       << dmarc::policy_name(*r.applied) << (r.sampled_out ? " (one level lower)" : "")

@@ -248,7 +248,7 @@ struct Collected {
 template <typename T>
 void take(Parsed<T> parsed, T& field, std::vector<std::string>& warnings) {
     if (parsed.value) field = std::move(*parsed.value);
-    else warnings.push_back(parsed.error + "; default used");
+    else warnings.push_back(parsed.error + ", default used");
 }
 
 void apply_policy_tag(const TagSpec& tag, Collected& c) {
@@ -360,7 +360,7 @@ RecordParse parse_record(std::string_view txt) {
             return out;
         }
         out.warnings.push_back((c.policy_error.empty() ? std::string("no p tag") : c.policy_error) +
-                               "; valid rua, so treated as p=none");
+                               ", but a valid rua: treated as p=none");
         c.record.p = c.record.sp = c.record.np = Policy::None;
         c.record.p_explicit = c.record.sp_explicit = c.record.np_explicit = false;
     }

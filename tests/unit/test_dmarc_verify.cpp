@@ -262,7 +262,7 @@ public:
         // The record's own oddities are part of the story.
         dns.txt("_dmarc.fallback.example", {"v=DMARC1; rua=mailto:r@x.example"});
         auto f = dmarc::verify("fallback.example", kNone, kNone, dns, *cfg, 0);
-        CPPUNIT_ASSERT_MESSAGE(f.explanation, f.explanation.find("record: no p tag; valid rua, so treated as p=none") !=
+        CPPUNIT_ASSERT_MESSAGE(f.explanation, f.explanation.find("record: no p tag, but a valid rua: treated as p=none") !=
                                                   std::string::npos);
         auto lim = dmarc::verify("example.com", kNone, many_dkim(9), dns, *cfg, 0);
         CPPUNIT_ASSERT_MESSAGE(lim.explanation, lim.explanation.find("DKIM pass for ok.example.com: not aligned (more "
