@@ -1,6 +1,6 @@
 // result: names of the DMARC result values, as written in --json output and
-// Authentication-Results (RFC 8601 §2.7.1 dmarc= results, RFC 7489 §6.3
-// policy names).
+// Authentication-Results (dmarc= result codes of RFC 7489 §11.2; policy
+// names of RFC 7489 §6.3).
 #include "dmarc/result.h"
 
 namespace dmarc {

@@ -1,4 +1,4 @@
-// verify: DMARC for one author domain (RFC 9989 §4.4, §4.8-§4.10; RFC 7489
+// verify: DMARC for one author domain (RFC 9989 §4.4, §4.7, §4.10; RFC 7489
 // §3.1, §6.6). Steps: policy discovery (discovery.h), the organizational
 // domain, SPF and DKIM identifier alignment, policy selection (p, sp, np),
 // then t=y and pct.

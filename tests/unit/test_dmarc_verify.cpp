@@ -352,7 +352,7 @@ std::vector<Case> DmarcVerifyTest::cases() {
          {"fail", "pct0.example", "pct0.example", "p", "reject", true, false, false, false, 2}},
         {"pct 0 pass not sampled", "pct0.example", spf("pass", "pct0.example"), kNone, kTree, 0,
          {"pass", "pct0.example", "pct0.example", "p", "reject", false, false, true, false, 2}},
-        // --- temperror (RFC 7489 §6.6.2, RFC 8601 §2.7.1) ---
+        // --- temperror (RFC 7489 §6.6.2, §11.2) ---
         {"policy servfail", "down.example", kNone, kNone, kTree, 0,
          {"temperror", nullptr, nullptr, nullptr, nullptr, false, false, false, false, 1, nullptr, "servfail"}},
         {"policy timeout on walk", "a.down2.example", kNone, kNone, kTree, 0,
