@@ -123,6 +123,7 @@ private:
             if (!element(true)) return false;
             if (!lx_.skip_cfws()) return false;
             if (lx_.consume(';')) return true;
+            if (lx_.at_end()) return lx_.fail("group not closed with \";\"");
             if (!lx_.consume(',')) return lx_.fail("expected \",\" or \";\" in a group");
         }
     }
