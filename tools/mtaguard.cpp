@@ -18,6 +18,7 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"config", cmd_config, "config [-n] | config check"},
+    {"authres", cmd_authres, "authres parse [--json] HEADER_VALUE"},
 };
 
 int usage() {
