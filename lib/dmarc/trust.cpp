@@ -87,6 +87,23 @@ bool trusted_authserv_id(std::string_view id, std::string_view queue_id, const c
     return domain::lower(id) == domain::lower(own_authserv_id(config) + "/" + std::string(queue_id));
 }
 
+bool forged_own_header(std::string_view header_value, std::string_view queue_id, const config::Config& config) {
+    auto parsed = mail::parse_authentication_results(header_value);
+    std::string id;
+    if (parsed.header) {
+        id = parsed.header->authserv_id;
+    } else {
+        std::string_view v = header_value;
+        while (!v.empty() && (v.front() == ' ' || v.front() == '\t' || v.front() == '\r' || v.front() == '\n'))
+            v.remove_prefix(1);
+        id = std::string(v.substr(0, v.find_first_of(" \t\r\n;(")));
+    }
+    std::string own = domain::lower(own_authserv_id(config));
+    id = domain::lower(id);
+    bool claims_own = id == own || id.rfind(own + "/", 0) == 0;
+    return claims_own && !(!queue_id.empty() && id == own + "/" + domain::lower(queue_id));
+}
+
 std::string identity_domain(std::string_view identity) {
     std::string_view s = identity;
     while (!s.empty() && (s.front() == '<' || s.front() == ' ')) s.remove_prefix(1);

@@ -38,6 +38,13 @@ std::string own_authserv_id(const config::Config& config);
 // believed for the message with this queue id?
 bool trusted_authserv_id(std::string_view id, std::string_view queue_id, const config::Config& config);
 
+// RFC 8601 §5: does this Authentication-Results value carry our own
+// authserv-id without being bound to this queue id ("authserv_id" bare, or
+// "authserv_id/OTHER")? Such a header arrived with the message and the
+// milter deletes it. A value that does not parse is judged by its leading
+// word, so a malformed forgery is deleted too.
+bool forged_own_header(std::string_view header_value, std::string_view queue_id, const config::Config& config);
+
 // The domain of an address ("user@Example.COM", "<user@example.com>") or a
 // bare domain, in A-label form; "" when there is none or it is invalid.
 std::string identity_domain(std::string_view identity);

@@ -367,6 +367,7 @@ class EvaluateTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(header_value_parses_back);
     CPPUNIT_TEST(trust_rule);
     CPPUNIT_TEST(identity_domains);
+    CPPUNIT_TEST(forged_own_headers);
     CPPUNIT_TEST(own_authserv_id_defaults_to_host_name);
     CPPUNIT_TEST_SUITE_END();
 
@@ -420,6 +421,29 @@ public:
         for (const auto& t : cases)
             CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(t.id) + " " + t.queue, t.trusted,
                                          dmarc::trusted_authserv_id(t.id, t.queue, *cfg));
+    }
+
+    void forged_own_headers() {
+        auto cfg = load("authserv_id = MX.test\ntrusted_authserv_ids = relay.test\n");
+        struct T {
+            const char* value;
+            const char* queue;
+            bool forged;
+        } cases[] = {
+            {"mx.test; dkim=pass header.d=a.example", "Q1", true},
+            {"MX.TEST; none", "Q1", true},
+            {"mx.test/Q2; dkim=pass header.d=a.example", "Q1", true},
+            {"mx.test/Q1; dkim=pass header.d=a.example", "Q1", false},
+            {"mx.test/q1; none", "Q1", false},
+            {"mx.test/Q1; none", "", true},
+            {"relay.test; dkim=pass header.d=a.example", "Q1", false},
+            {"mx.test.evil.example; none", "Q1", false},
+            {"  mx.test; dkim=pass (unterminated", "Q1", true},
+            {"mx.test/Q1 broken", "Q1", false},
+            {"other.example; spf=pass smtp.mailfrom=a.example", "Q1", false},
+        };
+        for (const auto& t : cases)
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(t.value, t.forged, dmarc::forged_own_header(t.value, t.queue, *cfg));
     }
 
     void identity_domains() {
