@@ -43,6 +43,13 @@ const Case kCases[] = {
     {"rfc sender-id with reason",
      "example.com; sender-id=fail header.from=example.com; dkim=pass (good signature) header.d=example.com",
      "example.com; sender-id=fail header.from=<example.com>; dkim=pass header.d=<example.com>"},
+    {"rfc 8601 b.7 comments galore",
+     "foo.example.net (foobar) 1 (baz);\r\n    dkim (Because I like it) / 1 (One yay) = (wait for it) fail\r\n"
+     "      policy (A dot can go here) . (like that) expired\r\n"
+     "      (this surprised me) = (as I wasn't expecting it) 1362471462",
+     "foo.example.net v=1; dkim/1=fail policy.expired=<1362471462>"},
+    {"rfc 8601 b.4 iprev", "example.com; iprev=pass policy.iprev=192.0.2.200",
+     "example.com; iprev=pass policy.iprev=<192.0.2.200>"},
     {"opendkim", "mail.example.org; dkim=pass (2048-bit key; unprotected) header.d=example.com header.i=@example.com header.b=AbCd+/12",
      "mail.example.org; dkim=pass header.d=<example.com> header.i=<@example.com> header.b=<AbCd+/12>"},
     {"opendkim job id", "mx.example.org/4BxyZ12abc; dkim=pass header.d=example.com header.s=sel header.b=AbCd",
