@@ -36,5 +36,6 @@ int cmd_config(const Context& ctx, Args args);
 int cmd_sts(const Context& ctx, Args args);
 int cmd_cache(const Context& ctx, Args args);
 int cmd_dmarc(const Context& ctx, Args args);
+int cmd_authres(const Context& ctx, Args args);
 
 }  // namespace tool
