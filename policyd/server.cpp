@@ -172,7 +172,7 @@ bool Server::parse(Connection& conn, std::string_view input) {
         auto status = conn.decoder.feed(input);
         if (status == netstring::Decoder::Status::NeedMore) break;
         if (status == netstring::Decoder::Status::Error) {
-            close(id, conn.decoder.error());
+            reject(conn, conn.decoder.error());
             return false;
         }
         request(conn, conn.decoder.payload());
@@ -188,7 +188,7 @@ void Server::request(Connection& conn, std::string_view payload) {
     auto outcome = dispatcher_.handle(payload, WaitRef{conn.id, slot.seq}, config_, settings_);
     switch (outcome.kind) {
     case Dispatcher::Kind::Malformed:
-        close(conn.id, "malformed request");
+        reject(conn, "malformed request");
         return;
     case Dispatcher::Kind::Reply:
         slot.ready = true;
@@ -255,6 +255,19 @@ void Server::update_interest(Connection& conn) {
     ev.data.u64 = conn.id;
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, conn.fd.get(), &ev);
     conn.events = want;
+}
+
+void Server::reject(Connection& conn, std::string_view why) {
+    // Answers that are ready before the broken request still go out (one
+    // non-blocking attempt), then the connection closes.
+    while (!conn.slots.empty() && conn.slots.front().ready) {
+        conn.out += netstring::encode(conn.slots.front().reply);
+        conn.slots.pop_front();
+    }
+    if (conn.out_sent < conn.out.size())
+        [[maybe_unused]] auto n = ::send(conn.fd.get(), conn.out.data() + conn.out_sent,
+                                         conn.out.size() - conn.out_sent, MSG_NOSIGNAL);
+    close(conn.id, why);
 }
 
 void Server::close(std::uint64_t id, std::string_view why) {

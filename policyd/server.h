@@ -104,6 +104,7 @@ private:
     void fill(const WaitRef& ref, std::string_view reply);
     void flush(Connection& conn);
     void update_interest(Connection& conn);
+    void reject(Connection& conn, std::string_view why);  // bad input: close after ready replies
     void close(std::uint64_t id, std::string_view why);
     void handle_signals();
     void expire_waits(Clock::time_point now);
