@@ -35,15 +35,6 @@ Settings Settings::from(const config::Config& config) {
     return s;
 }
 
-std::string_view cache_state_name(sts::CacheState state) {
-    switch (state) {
-    case sts::CacheState::Fresh: return "fresh";
-    case sts::CacheState::Backoff: return "backoff";
-    case sts::CacheState::Miss: return "miss";
-    }
-    return "miss";
-}
-
 Dispatcher::Dispatcher(PolicySource& source, std::size_t revalidation_workers)
     : source_(source),
       wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
@@ -88,10 +79,8 @@ Dispatcher::Outcome Dispatcher::handle(std::string_view payload, const WaitRef& 
     if (lookup.state == sts::CacheState::Miss) return miss(key.domain, ref, config, settings);
     sts::ReplyOptions options;
     options.tlsrpt_attributes = settings.tlsrpt_attributes;
-    std::optional<sts::Policy> policy;
-    if (lookup.state == sts::CacheState::Fresh) policy = lookup.policy;  // Backoff: as if no policy (RFC 8461 §5)
-    out.reply = sts::policy_reply(policy, lookup.policy_text, key.domain, options);
-    hits_.count_domain(key.domain, answer_name(out.reply), cache_state_name(lookup.state), lookup.age);
+    out.reply = sts::cached_reply(lookup, key.domain, options);
+    hits_.count_domain(key.domain, answer_name(out.reply), sts::cache_state_name(lookup.state), lookup.age);
     if (lookup.state == sts::CacheState::Fresh && lookup.revalidate_due) revalidate(key.domain, config);
     return out;
 }
@@ -189,7 +178,7 @@ void Dispatcher::log_done(const Done& d, std::size_t waiters) const {
     logging::info(std::string(d.background ? "revalidate " : "lookup ") +
                   logging::fields({{"domain", d.domain},
                                    {"answer", answer_name(d.reply)},
-                                   {"cache", cache_state_name(d.result.cache_state)},
+                                   {"cache", sts::cache_state_name(d.result.cache_state)},
                                    {"fetch_failure", failure},
                                    {"detail", d.result.detail},
                                    {"took", took},

@@ -109,6 +109,4 @@ private:
     WorkerPool revalidators_;
 };
 
-std::string_view cache_state_name(sts::CacheState state);
-
 }  // namespace policyd

@@ -154,4 +154,18 @@ std::string policy_reply(const std::optional<Policy>& policy, std::string_view p
     return reply;
 }
 
+std::string_view cache_state_name(CacheState state) {
+    switch (state) {
+    case CacheState::Fresh: return "fresh";
+    case CacheState::Backoff: return "backoff";
+    case CacheState::Miss: return "miss";
+    }
+    return "miss";
+}
+
+std::string cached_reply(const Lookup& lookup, std::string_view domain, const ReplyOptions& options) {
+    if (lookup.state != CacheState::Fresh) return std::string(kReplyNotFound);
+    return policy_reply(lookup.policy, lookup.policy_text, domain, options);
+}
+
 }  // namespace sts

@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 
+#include "sts/get.h"
 #include "sts/policy.h"
 
 namespace sts {
@@ -73,6 +74,14 @@ struct ReplyOptions {
 // when empty the lines are rebuilt from the parsed policy.
 std::string policy_reply(const std::optional<Policy>& policy, std::string_view policy_text,
                          std::string_view domain, const ReplyOptions& options);
+
+// The reply for what the cache holds (sts::lookup_cached): a fresh policy as
+// policy_reply() says, a backoff row as no policy (RFC 8461 §3.3). Not for
+// CacheState::Miss (nothing to answer yet).
+std::string cached_reply(const Lookup& lookup, std::string_view domain, const ReplyOptions& options);
+
+// "fresh", "backoff", "miss" (logs, --json).
+std::string_view cache_state_name(CacheState state);
 
 // Attribute-safety checks, exposed for tests.
 bool safe_mx_pattern(std::string_view pattern);

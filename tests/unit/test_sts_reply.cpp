@@ -3,6 +3,7 @@
 // TLSRPT attributes, including policy content that tries to inject attributes.
 #include <cppunit/extensions/HelperMacros.h>
 
+#include "sts/get.h"
 #include "sts/reply.h"
 
 namespace {
@@ -58,6 +59,7 @@ class StsReplyTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(tlsrpt_rebuilt_lines_and_failure);
     CPPUNIT_TEST(injection_refused);
     CPPUNIT_TEST(size_bound);
+    CPPUNIT_TEST(cached);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -177,6 +179,21 @@ public:
         CPPUNIT_ASSERT(reply.size() <= sts::kMaxReplySize);
         CPPUNIT_ASSERT(reply.find("mx_host_pattern=mx1499.example.com") != std::string::npos);
         CPPUNIT_ASSERT(reply.find("policy_string") == std::string::npos);
+    }
+
+    void cached() {
+        sts::ReplyOptions opt;
+        sts::Lookup fresh;
+        fresh.state = sts::CacheState::Fresh;
+        fresh.policy = make_policy(sts::Mode::Enforce, {"mx.example.com"});
+        CPPUNIT_ASSERT_EQUAL(std::string("OK secure match=mx.example.com servername=hostname"),
+                             sts::cached_reply(fresh, "example.com", opt));
+        sts::Lookup backoff = fresh;  // a stale policy in a backoff row is never applied
+        backoff.state = sts::CacheState::Backoff;
+        backoff.last_failure = sts::FetchFailure::FetchError;
+        CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), sts::cached_reply(backoff, "example.com", opt));
+        sts::Lookup miss;
+        CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), sts::cached_reply(miss, "example.com", opt));
     }
 };
 
