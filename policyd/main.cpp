@@ -6,7 +6,8 @@
 // Start-up order (Postfix chroot_uid.c, Unbound perform_setup()): load and
 // check the configuration (errors name file, line, parameter; exit 2), open
 // the listening socket as root, detach (unless -f), write the pid file and
-// open the policy cache as root, drop to `user`, then serve. Signals are
+// open the policy cache (its files belong to `user`), drop to `user`, then
+// serve. Signals are
 // blocked in every thread and read by the event loop through a signalfd:
 // SIGHUP reloads the configuration (a bad file keeps the old one), SIGTERM
 // and SIGINT drain and exit 0. Exit 1 when a resource cannot be opened.
@@ -19,6 +20,7 @@
 
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -123,6 +125,26 @@ std::string drop_privileges(const passwd* pw) {
     return "";
 }
 
+// The policy cache is opened before the drop, but every file Berkeley DB
+// creates must belong to `user`, who writes the environment from then on:
+// cache_dir and the files in it (also those a root-run `mtaguard cache`
+// created) are given to the user, and the environment is opened with the
+// user's effective ids.
+std::string open_source_as(const config::Config& config, const passwd* pw, policyd::OpenedSource& opened) {
+    const std::string& dir = config.str("cache_dir");
+    if (pw) {
+        if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) return dir + ": " + std::strerror(errno);
+        std::error_code ec;
+        for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+            ::lchown(entry.path().c_str(), pw->pw_uid, pw->pw_gid);
+        if (ec || ::chown(dir.c_str(), pw->pw_uid, pw->pw_gid) != 0) return dir + ": cannot give it to " + pw->pw_name;
+        if (::setegid(pw->pw_gid) != 0 || ::seteuid(pw->pw_uid) != 0) return std::string("seteuid: ") + std::strerror(errno);
+    }
+    opened = policyd::open_sts_source(config);
+    if (pw && (::seteuid(0) != 0 || ::setegid(0) != 0)) return std::string("seteuid back: ") + std::strerror(errno);
+    return opened.source ? "" : "policy cache: " + opened.error;
+}
+
 int fail(const std::string& message) {
     logging::error(message);
     return kExitResource;
@@ -160,8 +182,8 @@ int main(int argc, char** argv) {
     if (!options->foreground)
         if (std::string e = detach(); !e.empty()) return fail(e);
     if (std::string e = write_pid_file(config->str("policyd_pid_file")); !e.empty()) return fail(e);
-    auto opened = policyd::open_sts_source(*config);
-    if (!opened.source) return fail("policy cache: " + opened.error);
+    policyd::OpenedSource opened;
+    if (std::string e = open_source_as(*config, pw, opened); !e.empty()) return fail(e);
     if (std::string e = drop_privileges(pw); !e.empty()) return fail(e);
 
     policyd::Fd signal_fd(::signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC));
