@@ -62,27 +62,45 @@ Dispatcher::Outcome Dispatcher::handle(std::string_view payload, const WaitRef& 
         out.reply = sts::kReplyUnknownMap;
         return out;
     }
-    sts::Key key = sts::classify_key(request->key);
-    if (key.kind != sts::KeyKind::Domain) {
-        hits_.count_kind(sts::key_kind_name(key.kind));
-        out.reply = sts::kReplyNotFound;
-        return out;
-    }
+    auto now = std::chrono::steady_clock::now();
+    std::string domain;
     sts::Lookup lookup;
-    try {
-        lookup = source_.lookup_cached(key.domain);
-    } catch (const std::exception& e) {
-        logging::error("policy cache lookup failed " + logging::fields({{"domain", key.domain}, {"error", e.what()}}));
-        out.reply = kReplyTempCache;
-        return out;
+    if (auto memo = memo_.find(std::string(request->key)); memo != memo_.end() && now < memo->second.until) {
+        domain = memo->second.domain;
+        lookup = memo->second.lookup;
+    } else {
+        sts::Key key = sts::classify_key(request->key);
+        if (key.kind != sts::KeyKind::Domain) {
+            hits_.count_kind(sts::key_kind_name(key.kind));
+            out.reply = sts::kReplyNotFound;
+            return out;
+        }
+        domain = std::move(key.domain);
+        try {
+            lookup = source_.lookup_cached(domain);
+        } catch (const std::exception& e) {
+            logging::error("policy cache lookup failed " + logging::fields({{"domain", domain}, {"error", e.what()}}));
+            out.reply = kReplyTempCache;
+            return out;
+        }
+        if (lookup.state == sts::CacheState::Miss) return miss(domain, ref, config, settings);
+        remember(request->key, domain, lookup);
     }
-    if (lookup.state == sts::CacheState::Miss) return miss(key.domain, ref, config, settings);
     sts::ReplyOptions options;
     options.tlsrpt_attributes = settings.tlsrpt_attributes;
-    out.reply = sts::cached_reply(lookup, key.domain, options);
-    hits_.count_domain(key.domain, answer_name(out.reply), sts::cache_state_name(lookup.state), lookup.age);
-    if (lookup.state == sts::CacheState::Fresh && lookup.revalidate_due) revalidate(key.domain, config);
+    out.reply = sts::cached_reply(lookup, domain, options);
+    hits_.count_domain(domain, answer_name(out.reply), sts::cache_state_name(lookup.state), lookup.age);
+    if (lookup.state == sts::CacheState::Fresh && lookup.revalidate_due) revalidate(domain, config);
     return out;
+}
+
+void Dispatcher::remember(std::string_view key, const std::string& domain, const sts::Lookup& lookup) {
+    if (memo_.size() >= kMaxMemo) memo_.clear();
+    memo_[std::string(key)] = Memo{domain, lookup, std::chrono::steady_clock::now() + kMemoTime};
+}
+
+void Dispatcher::forget(const std::string& domain) {
+    std::erase_if(memo_, [&](const auto& entry) { return entry.second.domain == domain; });
 }
 
 Dispatcher::Outcome Dispatcher::miss(const std::string& domain, const WaitRef& ref,
@@ -156,6 +174,7 @@ void Dispatcher::drain(const Deliver& deliver) {
         done.swap(done_);
     }
     for (const auto& d : done) {
+        forget(d.domain);
         if (d.background) {
             revalidating_.erase(d.domain);
             log_done(d, 0);

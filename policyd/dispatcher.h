@@ -4,7 +4,8 @@
 //   malformed request ("NAME KEY" missing)      -> Malformed: close the connection
 //   map name other than policyd_map_name         -> PERM unknown map name
 //   parent probe, next hop, IP literal, no name  -> NOTFOUND at once
-//   cache: fresh policy / backoff row            -> the cached answer at once; a
+//   cache: fresh policy / backoff row            -> the cached answer at once (kept
+//                                                   for kMemoTime, see below); a
 //                                                   due TXT-id revalidation runs in
 //                                                   the background pool
 //   cache miss                                   -> Pending: one fetch per domain
@@ -41,6 +42,11 @@ namespace policyd {
 inline constexpr std::size_t kFetchWorkers = 16;
 inline constexpr std::size_t kMaxQueuedFetches = 4096;
 inline constexpr std::size_t kMaxQueuedRevalidations = 1024;
+// Cache answers (fresh and backoff) are remembered per KEY for kMemoTime so
+// that a busy domain costs one policy cache read per kMemoTime, not one per
+// request; a finished fetch or revalidation forgets its domain at once.
+inline constexpr auto kMemoTime = std::chrono::seconds(1);
+inline constexpr std::size_t kMaxMemo = 4096;
 
 // What the daemon reads from the configuration snapshot on every request.
 struct Settings {
@@ -91,6 +97,14 @@ private:
         std::chrono::milliseconds took{0};
     };
 
+    struct Memo {
+        std::string domain;
+        sts::Lookup lookup;
+        std::chrono::steady_clock::time_point until;
+    };
+    void remember(std::string_view key, const std::string& domain, const sts::Lookup& lookup);
+    void forget(const std::string& domain);
+
     Outcome miss(const std::string& domain, const WaitRef& ref,
                  const std::shared_ptr<const config::Config>& config, const Settings& settings);
     void revalidate(const std::string& domain, const std::shared_ptr<const config::Config>& config);
@@ -103,6 +117,7 @@ private:
     HitSummary hits_;
     std::unordered_map<std::string, std::vector<WaitRef>> flights_;  // event thread only
     std::unordered_set<std::string> revalidating_;                   // event thread only
+    std::unordered_map<std::string, Memo> memo_;                     // event thread only, by KEY
     std::mutex done_mutex_;
     std::vector<Done> done_;  // workers -> event thread
     WorkerPool fetchers_;
