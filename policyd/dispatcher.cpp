@@ -193,12 +193,13 @@ void Dispatcher::drain(const Deliver& deliver) {
 void Dispatcher::log_done(const Done& d, std::size_t waiters) const {
     std::string took = std::to_string(d.took.count()) + "ms";
     std::string waiting = std::to_string(waiters);
-    std::string failure(d.result.failure == sts::FetchFailure::None ? "" : d.result.failure_reason);
+    std::string failure(sts::failure_name(d.result.failure));
     logging::info(std::string(d.background ? "revalidate " : "lookup ") +
                   logging::fields({{"domain", d.domain},
                                    {"answer", answer_name(d.reply)},
                                    {"cache", sts::cache_state_name(d.result.cache_state)},
                                    {"fetch_failure", failure},
+                                   {"reason", d.result.failure_reason},
                                    {"detail", d.result.detail},
                                    {"took", took},
                                    {"waiters", waiting}}));

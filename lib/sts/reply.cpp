@@ -35,15 +35,6 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-std::string_view mode_text(Mode mode) {
-    switch (mode) {
-    case Mode::Enforce: return "enforce";
-    case Mode::Testing: return "testing";
-    case Mode::None: return "none";
-    }
-    return "none";
-}
-
 // The policy's lines as published, or rebuilt from the parsed fields.
 std::vector<std::string> policy_lines(const Policy& policy, std::string_view text) {
     std::vector<std::string> lines;
@@ -57,7 +48,7 @@ std::vector<std::string> policy_lines(const Policy& policy, std::string_view tex
         return lines;
     }
     lines.push_back("version: " + policy.version);
-    lines.push_back("mode: " + std::string(mode_text(policy.mode)));
+    lines.push_back("mode: " + std::string(mode_name(policy.mode)));
     for (const auto& mx : policy.mx) lines.push_back("mx: " + mx);
     lines.push_back("max_age: " + std::to_string(policy.max_age));
     for (const auto& [key, value] : policy.extensions) lines.push_back(key + ": " + value);

@@ -191,7 +191,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(false, (*j)["fetched"].as_bool());
         CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), c->ask("mta-sts broken.test"));
         std::string log = read_file(w.log_);
-        CPPUNIT_ASSERT_MESSAGE(log, log.find("lookup domain=broken.test answer=notfound cache=miss") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(log, log.find("lookup domain=broken.test answer=notfound cache=miss"
+                                             " fetch_failure=sts-webpki-invalid") != std::string::npos);
     }
 
     void tlsrpt_attributes_from_fetched_text() {
