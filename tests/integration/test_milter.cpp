@@ -53,6 +53,7 @@ class Milter {
 public:
     Milter(const harness::Postfix& postfix, const std::string& nameserver, const std::string& extra) :
         socket_(postfix.milter_socket()), pid_file_(postfix.run_dir() + "/milter.pid") {
+        chmod(dir_.path().c_str(), 0755);  // the milter rereads its file as `user` on SIGHUP
         conf_ = dir_.file("mtaguard.conf", base(nameserver) + extra);
         log_ = dir_.path() + "/milter.log";
         process_ = std::make_unique<harness::Process>(
@@ -302,8 +303,12 @@ public:
         CPPUNIT_ASSERT_MESSAGE(milter_->log(), milter_->wait_log("configuration not reloaded"));
         CPPUNIT_ASSERT(milter_->process().running());
 
-        // SIGTERM: clean stop, socket and pid file removed.
-        milter_->process().stop();
+        // SIGTERM: clean stop, socket and pid file removed. libmilter notices
+        // the stop at its next poll timeout, within seconds.
+        kill(pid, SIGTERM);
+        for (int i = 0; i < 750 && milter_->process().running(); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        CPPUNIT_ASSERT(!milter_->process().running());
         CPPUNIT_ASSERT_MESSAGE(milter_->log(), milter_->log().find("stopped") != std::string::npos);
         CPPUNIT_ASSERT(!std::filesystem::exists(milter_->socket()));
         CPPUNIT_ASSERT(!std::filesystem::exists(milter_->pid_file()));
