@@ -130,12 +130,7 @@ int main(int argc, char** argv) {
     if (opt.check_only) return 0;
     const config::Config& cfg = *runtime->config;
 
-    logging::Options log;
-    log.program = "mtaguard-milter";
-    log.facility = cfg.str("syslog_facility");
-    log.level = logging::parse_level(cfg.str("log_level")).value_or(logging::Level::Info);
-    log.to_stderr = opt.foreground;
-    logging::init(log);
+    logging::init_from_config("mtaguard-milter", cfg, opt.foreground);
 
     std::optional<milter::Account> account;
     if (geteuid() == 0) {
