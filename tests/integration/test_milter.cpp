@@ -195,7 +195,10 @@ public:
         // ... and is deleted from a message that is delivered.
         r = send(message({"dave@none.example"},
                          {std::string("Authentication-Results: ") + kOurId +
-                          "; dkim=pass header.d=none.example; dmarc=pass header.from=none.example"},
+                              "; dkim=pass header.d=none.example; dmarc=pass header.from=none.example",
+                          "Authentication-Results: other.example; none",
+                          std::string("Authentication-Results: ") + kOurId +
+                              "/NOTTHEQUEUEID; dkim=pass header.d=none.example"},
                          "forged-none"));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.transcript, 0, r.status);
         m = delivered_with_subject(*postfix_, "forged-none", ++expected);
@@ -203,7 +206,9 @@ public:
         CPPUNIT_ASSERT_EQUAL_MESSAGE(m, std::size_t(1), ours.size());
         CPPUNIT_ASSERT_MESSAGE(ours[0], ours[0].find("dmarc=fail") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(m, m.find("dmarc=pass") == std::string::npos);
-        CPPUNIT_ASSERT_MESSAGE(milter_->log(), milter_->log().find("forged_authres_deleted=1") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(m, m.find("dkim=pass") == std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(m, m.find("Authentication-Results: other.example; none") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(milter_->log(), milter_->log().find("forged_authres_deleted=2") != std::string::npos);
 
         // A genuine pass: the trusted upstream's result for reject.example.
         r = send(message({"carol@reject.example"}, {trusted_dkim_pass("reject.example")}, "genuine"));
