@@ -195,6 +195,7 @@ Outcome Session::end_of_message(std::string queue_id, const Evaluator& evaluate)
     std::string from = authors.empty() ? v.header_from : join(authors);
     std::string spf = auth_facts(v.spf), dkim = auth_facts(v.dkim);
     std::string deleted = std::to_string(out.delete_authres.size());
+    std::string ignored = std::to_string(message_.ignored_headers);
     out.log_line = logging::fields({{"queue_id", facts.queue_id},
                                     {"client", facts.client_ip},
                                     {"from", from},
@@ -205,6 +206,7 @@ Outcome Session::end_of_message(std::string queue_id, const Evaluator& evaluate)
                                     {"spf", spf},
                                     {"dkim", dkim},
                                     {"forged_authres_deleted", deleted},
+                                    {"headers_ignored", ignored},
                                     {"reason", v.reason}});
     return out;
 }

@@ -253,9 +253,10 @@ public:
             s.header("Authentication-Results", "upstream.example; none");
         Recorder r;
         r.verdict = verdict(dmarc::Status::None, dmarc::Action::Accept, "mx.example.org; dmarc=none");
-        s.end_of_message("Q", r.fn());
+        auto out0 = s.end_of_message("Q", r.fn());
         CPPUNIT_ASSERT_EQUAL(milter::kMaxHeaderValue + 1, r.seen.at(0).received_spf.at(0).size());
         CPPUNIT_ASSERT_EQUAL(milter::kMaxCollectedHeaders, r.seen[0].authentication_results.size());
+        CPPUNIT_ASSERT_MESSAGE(out0.log_line, out0.log_line.find("headers_ignored=5") != std::string::npos);
 
         // Too many From fields: not evaluated, a permerror, rejected when failures are.
         s.mail("<a@example.com>", "");
