@@ -1,9 +1,10 @@
 // runtime: see runtime.h.
 #include "runtime.h"
 
-#include <unistd.h>
-
 #include <stdexcept>
+
+#include "dmarc/cache.h"
+#include "dmarc/trust.h"
 
 namespace milter {
 namespace {
@@ -12,12 +13,6 @@ std::string where(const config::Config& config, std::string_view name) {
     const auto& v = config.value(name);
     std::string origin = v.origin == "default" ? "" : v.origin + ": ";
     return origin + std::string(name) + ": ";
-}
-
-std::string host_name() {
-    char buf[256] = {};
-    if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
-    return buf;
 }
 
 bool valid_socket_spec(const std::string& spec) {
@@ -48,14 +43,15 @@ RuntimeBuild build_runtime(std::shared_ptr<const config::Config> config) {
         return out;
     }
     try {
-        rt->resolver = std::make_shared<dns::LdnsResolver>(config->list("dns_nameservers"),
+        rt->upstream = std::make_shared<dns::LdnsResolver>(config->list("dns_nameservers"),
                                                            config->duration("dns_timeout"));
     } catch (const std::runtime_error& e) {
         out.error = where(*config, "dns_nameservers") + e.what();
         return out;
     }
+    rt->resolver = std::make_shared<dmarc::CachingResolver>(*rt->upstream, dmarc::CacheLimits::from_config(*config));
     rt->skip_networks = std::move(*networks);
-    rt->authserv_id = config->str("authserv_id").empty() ? host_name() : config->str("authserv_id");
+    rt->authserv_id = dmarc::own_authserv_id(*config);
     rt->config = std::move(config);
     out.runtime = std::move(rt);
     return out;

@@ -1,5 +1,6 @@
 // runtime: everything a connection needs that comes from the configuration:
-// the Config itself, the DNS resolver DMARC lookups go through, the parsed
+// the Config itself, the caching DNS resolver DMARC lookups go through (a
+// reload starts with an empty cache, as dns_nameservers may change), the parsed
 // milter_skip_networks and the authserv-id in effect. Built once at start and
 // again on each reload; connections hold a std::shared_ptr<const Runtime>
 // taken when they connect, so a reload never changes a message in flight.
@@ -20,7 +21,8 @@ namespace milter {
 
 struct Runtime {
     std::shared_ptr<const config::Config> config;
-    std::shared_ptr<dns::Resolver> resolver;  // thread-safe; shared by all connections
+    std::shared_ptr<dns::Resolver> upstream;  // LdnsResolver (dns_nameservers)
+    std::shared_ptr<dns::Resolver> resolver;  // dmarc::CachingResolver over `upstream`; thread-safe
     net::NetworkList skip_networks;
     std::string authserv_id;  // authserv_id, or the host name when that is empty
 };
