@@ -130,6 +130,7 @@ std::vector<std::string> our_headers(const std::string& msg) {
 class MilterPostfixTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(MilterPostfixTest);
     CPPUNIT_TEST(dmarc_cases);
+    CPPUNIT_TEST(malformed_from_tagged_when_not_rejecting);
     CPPUNIT_TEST(skipped_submissions);
     CPPUNIT_TEST(sighup_reload_applies_to_new_connections);
     CPPUNIT_TEST(check_mode_reports_file_and_line);
@@ -169,6 +170,8 @@ public:
         CPPUNIT_ASSERT_EQUAL_MESSAGE(m, std::size_t(1), ours.size());
         CPPUNIT_ASSERT_MESSAGE(ours[0], ours[0].find("dmarc=pass") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(ours[0], ours[0].find("header.from=pass.example") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(ours[0], ours[0].find("(p=reject") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(milter_->log(), milter_->wait_log("dkim=pass:pass.example"));
 
         // p=none failure: delivered, tagged only.
         r = send(message({"bob@none.example"}, {}, "none-fail"));
@@ -240,22 +243,27 @@ public:
         // Two From headers, one of them passing: the strictest result counts.
         r = send(message({"alice@pass.example", "carol@reject.example"}, {trusted_dkim_pass("pass.example")},
                          "two-from"));
-        if (r.status == 0) {
-            m = delivered_with_subject(*postfix_, "two-from", ++expected);
-            CPPUNIT_ASSERT_MESSAGE(m, m.find("dmarc=pass") == std::string::npos);
-        } else {
-            CPPUNIT_ASSERT_MESSAGE(r.transcript, r.transcript.find("550 5.7.1") != std::string::npos);
-        }
+        CPPUNIT_ASSERT_MESSAGE(r.transcript, r.transcript.find("550 5.7.1") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(r.transcript, r.transcript.find("reject.example") != std::string::npos);
 
-        // No From at all: never a pass.
+        // No From at all: never a pass; rejected (dmarc_reject_malformed_from = yes by default).
         r = send(message({}, {trusted_dkim_pass("pass.example")}, "no-from"));
-        if (r.status == 0) {
-            m = delivered_with_subject(*postfix_, "no-from", ++expected);
-            CPPUNIT_ASSERT_MESSAGE(m, !m.empty());
-            CPPUNIT_ASSERT_MESSAGE(m, m.find("dmarc=pass") == std::string::npos);
-        } else {
-            CPPUNIT_ASSERT_MESSAGE(r.transcript, r.transcript.find("550 5.7.1") != std::string::npos);
-        }
+        CPPUNIT_ASSERT_MESSAGE(r.transcript, r.transcript.find("550 5.7.1") != std::string::npos);
+
+        // Neither reached the mailbox.
+        CPPUNIT_ASSERT(delivered_with_subject(*postfix_, "two-from", expected).empty());
+        CPPUNIT_ASSERT(delivered_with_subject(*postfix_, "no-from", expected).empty());
+    }
+
+    void malformed_from_tagged_when_not_rejecting() {
+        start_milter("dmarc_reject_failures = yes\ndmarc_reject_malformed_from = no\n");
+        auto r = send(message({}, {trusted_dkim_pass("pass.example")}, "no-from-tagged"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.transcript, 0, r.status);
+        std::string m = delivered_with_subject(*postfix_, "no-from-tagged", 1);
+        auto ours = our_headers(m);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(m, std::size_t(1), ours.size());
+        CPPUNIT_ASSERT_MESSAGE(ours[0], ours[0].find("dmarc=permerror") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(milter_->log(), milter_->wait_log("status=permerror"));
     }
 
     void skipped_submissions() {
