@@ -35,5 +35,7 @@ int cmd_config(const Context& ctx, Args args);
 // sts parse-record|parse-policy|lookup (tools/cmd_sts.cpp, table kStsCommands).
 int cmd_sts(const Context& ctx, Args args);
 int cmd_cache(const Context& ctx, Args args);
+int cmd_dmarc(const Context& ctx, Args args);
+int cmd_authres(const Context& ctx, Args args);
 
 }  // namespace tool
