@@ -67,7 +67,6 @@ class StsCacheTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(corrupt_row_is_absent);
     CPPUNIT_TEST(open_fails_on_file);
     CPPUNIT_TEST(concurrent_updates_lose_nothing);
-    CPPUNIT_TEST(daemon_survives_recovery_by_another_process);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -300,36 +299,6 @@ public:
         auto row = cache->get("count.example");
         CPPUNIT_ASSERT_EQUAL(std::int64_t((kThreads + 1) * kEach),
                              static_cast<std::int64_t>(row.row->last_use.time_since_epoch().count()));
-    }
-
-    // A CLI process dies holding the environment; the next one to open it
-    // runs recovery, which panics the daemon's handles: the daemon's next
-    // calls reopen and go on.
-    void daemon_survives_recovery_by_another_process() {
-        testing::ScratchDir dir;
-        auto daemon = open_cache(dir.path());
-        CPPUNIT_ASSERT(daemon->put(make_row("daemon.example", sts::Mode::Enforce, 1)).ok());
-        pid_t dying = ::fork();
-        if (dying == 0) {
-            bdb::Status s;
-            auto c = sts::PolicyCache::open(dir.path(), s);
-            if (c) (void)c->put(make_row("dying.example", sts::Mode::Testing, 2));
-            ::kill(::getpid(), SIGKILL);
-            ::_exit(1);
-        }
-        int status = 0;
-        ::waitpid(dying, &status, 0);
-        CPPUNIT_ASSERT(WIFSIGNALED(status));
-        CPPUNIT_ASSERT_EQUAL(0, in_child([&] {
-                                 bdb::Status s;
-                                 auto c = sts::PolicyCache::open(dir.path(), s);  // recovers
-                                 return c && c->get("dying.example").status == RowStatus::Found;
-                             }));
-        auto read = daemon->get("daemon.example");
-        CPPUNIT_ASSERT_MESSAGE(read.error, read.status == RowStatus::Found);
-        CPPUNIT_ASSERT(daemon->get("dying.example").status == RowStatus::Found);
-        CPPUNIT_ASSERT(daemon->put(make_row("later.example", sts::Mode::None, 3)).ok());
-        CPPUNIT_ASSERT_EQUAL(std::size_t(3), daemon->list().rows.size());
     }
 };
 
