@@ -41,7 +41,10 @@ std::optional<std::string> key_of(std::string_view domain) {
 
 bool usable(const CacheRow& row, Seconds now) { return row.valid_until > now; }
 
+// A database error reads as a miss: the policy is fetched over the network
+// rather than delivery going without it.
 std::optional<CacheRow> found_row(RowRead read) {
+    if (read.status == RowStatus::Error) logging::error("sts cache: read failed: " + read.error);
     if (read.status != RowStatus::Found) return std::nullopt;
     return std::move(read.row);
 }
