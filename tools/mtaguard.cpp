@@ -18,6 +18,7 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"config", cmd_config, "config [-n] | config check"},
+    {"sts", cmd_sts, "sts parse-record|parse-policy|lookup [--json] ..."},
     {"cache", cmd_cache, "cache [--json] list | show DOMAIN | purge [DOMAIN] | refresh [DOMAIN]"},
 };
 
