@@ -39,8 +39,8 @@ struct RowRead {
 };
 
 struct CacheListing {
-    std::vector<CacheRow> rows;          // in key order
-    std::vector<std::string> corrupt;    // keys of rows that did not decode
+    std::vector<CacheRow> rows;        // in key order
+    std::vector<std::string> corrupt;  // keys of rows that did not decode
     bdb::Status status;
 };
 

@@ -110,8 +110,8 @@ public:
             // Kill after a random number of reported commits, then after a random pause.
             long wait_for = 1 + static_cast<long>(random() % 300);
             auto pause = std::chrono::microseconds(random() % 20000);
-            long reported = run_and_kill(dir.path(), random(), next_version, wait_for, pause,
-                                         committed);
+            long reported =
+                run_and_kill(dir.path(), random(), next_version, wait_for, pause, committed);
             CPPUNIT_ASSERT_MESSAGE(label, reported >= wait_for);
             next_version += 1'000'000;  // versions of the next child stay above
             verify(dir.path(), committed, label);
@@ -142,7 +142,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(0, in_child([&] {
                                  bdb::Status s;
                                  auto c = sts::PolicyCache::open(dir.path(), s);  // recovers
-                                 return c && c->get("dying.example").status == sts::RowStatus::Found;
+                                 return c &&
+                                        c->get("dying.example").status == sts::RowStatus::Found;
                              }));
         auto read = daemon->get("daemon.example");
         CPPUNIT_ASSERT_MESSAGE(read.error, read.status == sts::RowStatus::Found);

@@ -145,10 +145,12 @@ public:
         server_->route(kPath, text_plain("gone", 500));
         auto kept = harness::run_tool(args({"cache", "refresh", "example.com"}));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(kept.out + kept.err, 75, kept.status);
-        CPPUNIT_ASSERT_MESSAGE(kept.out, kept.out.find("(kept cached policy)") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(kept.out,
+                               kept.out.find("(kept cached policy)") != std::string::npos);
         auto still = harness::run_tool(args({"cache", "show", "example.com"}));
         CPPUNIT_ASSERT_EQUAL(0, still.status);
-        CPPUNIT_ASSERT_MESSAGE(still.out, still.out.find("mode:         enforce\n") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(still.out,
+                               still.out.find("mode:         enforce\n") != std::string::npos);
     }
 
 private:
