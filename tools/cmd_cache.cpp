@@ -8,7 +8,15 @@
 //
 // Exit: 0 done/found, 1 not cached / no policy, 2 usage or configuration
 // error, 75 the cache cannot be opened, or a DNS or fetch failure (refresh).
+// Only refresh creates a missing cache_dir. Run by root, the command acts as
+// the owner of cache_dir (seteuid), so the daemon can still write the files.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
@@ -306,14 +314,35 @@ std::optional<int> parse_args(Args args, CacheArgs& a) {
     return std::nullopt;
 }
 
+// Run by root, act as the owner of cache_dir (the daemon's user), so that
+// the files Berkeley DB creates (new log files; region files after a
+// recovery) stay writable for the daemon.
+std::string become_owner(const std::string& dir) {
+    struct stat st {};
+    if (::geteuid() != 0 || ::stat(dir.c_str(), &st) != 0 || st.st_uid == 0) return "";
+    if (::setegid(st.st_gid) != 0 || ::seteuid(st.st_uid) != 0)
+        return dir + ": cannot act as its owner: " + std::strerror(errno);
+    return "";
+}
+
 }  // namespace
 
 int cmd_cache(const Context& ctx, Args args) {
     CacheArgs a;
     if (auto status = parse_args(args, a)) return *status;
     if (!ctx.config) return config_error(ctx);
+    const std::string& dir = ctx.config->str("cache_dir");
+    std::error_code ec;
+    if (a.verb != "refresh" && !std::filesystem::is_directory(dir, ec)) {
+        std::cerr << "mtaguard: " << dir << ": no policy cache (nothing cached yet)\n";
+        return kExitNegative;
+    }
+    if (std::string e = become_owner(dir); !e.empty()) {
+        std::cerr << "mtaguard: " << e << "\n";
+        return kExitUsage;
+    }
     bdb::Status status;
-    auto cache = sts::PolicyCache::open(ctx.config->str("cache_dir"), status);
+    auto cache = sts::PolicyCache::open(dir, status);
     if (!cache) {
         std::cerr << "mtaguard: " << status.error << "\n";
         return kExitTempFail;

@@ -4,6 +4,11 @@
 // the cases here never reach an HTTPS fetch.
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
 #include "harness.h"
 #include "json.h"
 #include "sts/cache.h"
@@ -65,6 +70,8 @@ class CliCacheTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(refresh_domain_dns_timeout);
     CPPUNIT_TEST(refresh_all_drops_unused);
     CPPUNIT_TEST(usage_errors);
+    CPPUNIT_TEST(missing_cache_not_created);
+    CPPUNIT_TEST(root_acts_as_cache_owner);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -239,6 +246,44 @@ public:
         CPPUNIT_ASSERT_MESSAGE(bad.err, bad.err.find("bad..example") != std::string::npos);
         auto conf = harness::run_tool({"-o", "cache_dir", "cache", "list"});
         CPPUNIT_ASSERT_EQUAL(2, conf.status);
+    }
+
+    void missing_cache_not_created() {
+        std::string missing = dir_->path() + "/missing";
+        for (const char* verb : {"list", "purge"}) {
+            auto r = harness::run_tool({"-o", "cache_dir=" + missing, "cache", verb});
+            CPPUNIT_ASSERT_EQUAL(1, r.status);
+            CPPUNIT_ASSERT_MESSAGE(r.err, r.err.find("no policy cache") != std::string::npos);
+        }
+        auto show = harness::run_tool({"-o", "cache_dir=" + missing, "cache", "show", "a.example"});
+        CPPUNIT_ASSERT_EQUAL(1, show.status);
+        CPPUNIT_ASSERT(!std::filesystem::exists(missing));
+    }
+
+    // Run by root on a cache_dir the daemon's user owns, the files the
+    // command creates belong to that user.
+    void root_acts_as_cache_owner() {
+        if (::geteuid() != 0) return;  // only root can change identity
+        constexpr uid_t kNobody = 65534;
+        harness::TempDir top;
+        std::string cache = top.path() + "/cache";
+        CPPUNIT_ASSERT_EQUAL(0, ::chmod(top.path().c_str(), 0755));
+        CPPUNIT_ASSERT_EQUAL(0, ::mkdir(cache.c_str(), 0750));
+        CPPUNIT_ASSERT_EQUAL(0, ::chown(cache.c_str(), kNobody, kNobody));
+        harness::TestDns dns(entry("_mta-sts.none.example.", "NXDOMAIN"));
+        auto r = harness::run_tool({"-o", "cache_dir=" + cache, "-o",
+                                    "dns_nameservers=" + dns.nameserver(), "cache", "refresh",
+                                    "none.example"});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.out + r.err, 1, r.status);
+        for (const char* file : {sts::kCacheFile, "__db.register", "__db.001"}) {
+            struct stat st {};
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(file, 0, ::stat((cache + "/" + file).c_str(), &st));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(file, kNobody, st.st_uid);
+        }
+        auto list = harness::run_tool({"-o", "cache_dir=" + cache, "cache", "list"});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(list.err, 0, list.status);
+        CPPUNIT_ASSERT_MESSAGE(list.out,
+                               list.out.find("none.example  backoff") != std::string::npos);
     }
 
 private:
