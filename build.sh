@@ -82,7 +82,8 @@ check() {
 
     configure_tree build-sanitizers --enable-sanitizers
     make -C build-sanitizers -j"$JOBS" tests/unit/unit-tests
-    (cd build-sanitizers && MTAGUARD_SRCDIR=$TOP ./tests/unit/unit-tests > unit-tests-sanitizers.log 2>&1) || {
+    (cd build-sanitizers && MTAGUARD_SRCDIR=$TOP LSAN_OPTIONS=suppressions=$TOP/tests/unit/lsan.supp \
+        ./tests/unit/unit-tests > unit-tests-sanitizers.log 2>&1) || {
         status=1
         tail -n 50 build-sanitizers/unit-tests-sanitizers.log
     }
