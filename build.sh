@@ -96,6 +96,10 @@ run() {
     build
     local var=$TOP/var
     mkdir -p "$var/run" "$var/db"
+    # The daemons drop to the postfix user, so Postfix can use their sockets.
+    local user=postfix
+    id "$user" > /dev/null 2>&1 || user=nobody
+    chown "$user" "$var/run" "$var/db"
     cat > "$var/mtaguard.conf" <<CONF
 # Written by ./build.sh run: a loopback setup under $var
 cache_dir = $var/db
@@ -103,7 +107,7 @@ milter_socket = unix:$var/run/milter.sock
 milter_pid_file = $var/run/milter.pid
 policyd_socket = unix:$var/run/policyd.sock
 policyd_pid_file = $var/run/policyd.pid
-user = root
+user = $user
 CONF
     local pids=() daemon
     for daemon in milter/mtaguard-milter policyd/mtaguard-policyd; do
