@@ -32,5 +32,6 @@ int usage_error(std::string_view message);
 int config_error(const Context& ctx);
 
 int cmd_config(const Context& ctx, Args args);
+int cmd_report(const Context& ctx, Args args);
 
 }  // namespace tool

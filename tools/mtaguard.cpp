@@ -18,6 +18,9 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"config", cmd_config, "config [-n] | config check"},
+    {"report", cmd_report,
+     "report send [--dry-run] [--period START..END] [--domain D] | "
+     "report dump --out DIR [--period START..END] [--domain D] | report purge"},
 };
 
 int usage() {

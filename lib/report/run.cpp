@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 
 #include "log.h"
@@ -185,6 +186,38 @@ RunResult run_reports(const config::Config& config, HistoryReader& history, Repo
         job.handle(r);
     }
     return job.result;
+}
+
+}  // namespace report
+
+namespace report {
+namespace {
+
+std::optional<std::int64_t> parse_time(std::string_view t) {
+    if (t.empty() || t.size() > 19) return std::nullopt;
+    bool digits = t.find_first_not_of("0123456789") == std::string_view::npos;
+    if (digits) return std::stoll(std::string(t));
+    // YYYY-MM-DD
+    if (t.size() != 10 || t[4] != '-' || t[7] != '-') return std::nullopt;
+    std::string s(t);
+    std::tm tm{};
+    if (std::sscanf(s.c_str(), "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3)
+        return std::nullopt;
+    if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31) return std::nullopt;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return static_cast<std::int64_t>(timegm(&tm));
+}
+
+}  // namespace
+
+std::optional<Period> parse_period(std::string_view text) {
+    auto dots = text.find("..");
+    if (dots == std::string_view::npos) return std::nullopt;
+    auto begin = parse_time(text.substr(0, dots));
+    auto end = parse_time(text.substr(dots + 2));
+    if (!begin || !end || *end <= *begin) return std::nullopt;
+    return Period{*begin, *end};
 }
 
 }  // namespace report

@@ -74,3 +74,11 @@ RunResult run_reports(const config::Config& config, HistoryReader& history, Repo
                       const RunOptions& options);
 
 }  // namespace report
+
+namespace report {
+
+// "START..END": each a time in seconds since the epoch or a UTC date
+// YYYY-MM-DD (its midnight); END after START. nullopt when malformed.
+std::optional<Period> parse_period(std::string_view text);
+
+}  // namespace report
