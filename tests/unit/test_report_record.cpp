@@ -80,9 +80,8 @@ std::vector<CorruptCase> corrupt_cases() {
     v[9] = 0x04;  // source_ip length high byte: 1024 + n
     v[10] = 0x01;
     cases.push_back({"field over the limit", v, "field longer than 1024"});
-    std::vector<std::uint8_t> short_field(9, 0);  // version, time
-    short_field[0] = 1;
-    short_field.insert(short_field.end(), {0x03, 0xff, 'a', 'b'});  // 1023 bytes announced, 2 there
+    // version, time, then 1023 bytes announced and 2 there
+    std::vector<std::uint8_t> short_field = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0x03, 0xff, 'a', 'b'};
     cases.push_back({"field past the end", short_field, "truncated field"});
     // version, time, three empty strings, then the envelope_to count
     std::vector<std::uint8_t> list(15, 0);
