@@ -1,6 +1,8 @@
 // log: see log.h.
 #include "log.h"
 
+#include "config.h"
+
 #include <syslog.h>
 
 #include <cstdio>
@@ -65,6 +67,15 @@ void init(const Options& options) {
     s.options = options;
     s.ident = options.program;
     if (options.to_syslog) openlog(s.ident.c_str(), LOG_PID | LOG_NDELAY, facility_code(options.facility));
+}
+
+void init_from_config(const std::string& program, const config::Config& config, bool foreground) {
+    Options o;
+    o.program = program;
+    o.facility = config.str("syslog_facility");
+    o.level = parse_level(config.str("log_level")).value_or(Level::Info);
+    o.to_stderr = foreground;
+    init(o);
 }
 
 std::optional<Level> parse_level(std::string_view name) {

@@ -11,6 +11,10 @@
 #include <string_view>
 #include <utility>
 
+namespace config {
+class Config;
+}
+
 namespace logging {
 
 enum class Level { Error, Warning, Notice, Info, Debug };
@@ -26,6 +30,9 @@ struct Options {
 };
 
 void init(const Options& options);
+// The daemons' and the tool's set-up: program name, syslog_facility and
+// log_level from the configuration; stderr too when in the foreground.
+void init_from_config(const std::string& program, const config::Config& config, bool foreground);
 std::optional<Level> parse_level(std::string_view name);  // log_level values
 void write(Level level, std::string_view message);
 bool enabled(Level level);

@@ -17,10 +17,8 @@ int cmd_config(const Context& ctx, Args args) {
     }
     if (!ctx.config) return config_error(ctx);
     if (check) {
-        std::cout << (ctx.sources.file_given || !ctx.config->source_file().empty()
-                          ? ctx.config->source_file()
-                          : std::string("(defaults)"))
-                  << ": configuration OK\n";
+        const std::string& file = ctx.config->source_file();
+        std::cout << (file.empty() ? std::string("(no file: defaults)") : file) << ": configuration OK\n";
         return kExitOk;
     }
     std::cout << ctx.config->render(only_changed);
