@@ -13,6 +13,7 @@
 #include <ctime>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "command.h"
 #include "dns.h"
@@ -25,14 +26,14 @@ namespace {
 struct ReportArgs {
     std::string verb;
     report::RunOptions options;
-    bool out_given = false;
 };
 
-int parse_args(Args args, ReportArgs& parsed, std::string& error) {
-    if (args.empty()) return error = "report: expected send, dump or purge", 1;
+// Fills `parsed`; returns the usage error, if any.
+std::optional<std::string> parse_args(Args args, ReportArgs& parsed) {
+    if (args.empty()) return "report: expected send, dump or purge";
     parsed.verb = args[0];
     if (parsed.verb != "send" && parsed.verb != "dump" && parsed.verb != "purge")
-        return error = "report: unknown subcommand \"" + parsed.verb + "\"", 1;
+        return "report: unknown subcommand \"" + parsed.verb + "\"";
     for (std::size_t i = 1; i < args.size(); ++i) {
         const std::string& a = args[i];
         bool has_value = i + 1 < args.size();
@@ -40,18 +41,17 @@ int parse_args(Args args, ReportArgs& parsed, std::string& error) {
             parsed.options.dry_run = true;
         } else if (a == "--period" && has_value && parsed.verb != "purge") {
             parsed.options.range = report::parse_period(args[++i]);
-            if (!parsed.options.range) return error = "report: bad --period \"" + args[i] + "\"", 1;
+            if (!parsed.options.range) return "report: bad --period \"" + args[i] + "\"";
         } else if (a == "--domain" && has_value && parsed.verb != "purge") {
             parsed.options.domain = args[++i];
         } else if (a == "--out" && has_value && parsed.verb == "dump") {
             parsed.options.dump_dir = args[++i];
-            parsed.out_given = true;
         } else {
-            return error = "report " + parsed.verb + ": unexpected argument \"" + a + "\"", 1;
+            return "report " + parsed.verb + ": unexpected argument \"" + a + "\"";
         }
     }
-    if (parsed.verb == "dump" && !parsed.out_given) return error = "report dump: --out DIR is required", 1;
-    return 0;
+    if (parsed.verb == "dump" && parsed.options.dump_dir.empty()) return "report dump: --out DIR is required";
+    return std::nullopt;
 }
 
 void print(const report::Outcome& o) {
@@ -83,8 +83,8 @@ int purge(const config::Config& config, std::int64_t now) {
 
 int cmd_report(const Context& ctx, Args args) {
     ReportArgs parsed;
+    if (auto error = parse_args(args, parsed)) return usage_error(*error);
     std::string error;
-    if (parse_args(args, parsed, error) != 0) return usage_error(error);
     if (!ctx.config) return config_error(ctx);
     const config::Config& config = *ctx.config;
     parsed.options.now = static_cast<std::int64_t>(std::time(nullptr));

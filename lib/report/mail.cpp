@@ -255,6 +255,23 @@ SendResult send_message(const std::string& sendmail, const std::string& from, co
     return result;
 }
 
+bool is_report_subject(std::string_view subject) {
+    std::vector<std::string> words;  // split on FWS (white space, folded or not)
+    std::string word;
+    for (char c : subject) {
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            if (!word.empty()) words.push_back(std::move(word));
+            word.clear();
+            if (words.size() > 4) break;
+        } else {
+            word += c;
+        }
+    }
+    if (!word.empty()) words.push_back(std::move(word));
+    return words.size() >= 5 && words[0] == "Report" && words[1] == "Domain:" &&
+           words[3] == "Submitter:";
+}
+
 std::string psl_org_domain(const std::string& domain) {
     const char* registrable = psl_registrable_domain(psl_builtin(), domain.c_str());
     return registrable != nullptr ? std::string(registrable) : domain;

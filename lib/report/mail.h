@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dns.h"
@@ -85,6 +86,11 @@ public:
 private:
     dns::Resolver& resolver_;
 };
+
+// RFC 9990 §2.5 dmarc-subject: "Report" 1*FWS "Domain:" 1*FWS domain
+// 1*FWS "Submitter:" ... (case-sensitive, %s). mtaguard-milter flags such
+// messages (Evaluation::is_report) so that reports are never reported on.
+bool is_report_subject(std::string_view subject);
 
 // The organizational domain under the public suffix list (libpsl's built-in
 // list): the registrable domain, or the name itself when it has none.

@@ -57,6 +57,7 @@ class ReportMailTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(sendmail);
     CPPUNIT_TEST(sendmail_failures);
     CPPUNIT_TEST(external_destinations);
+    CPPUNIT_TEST(report_subjects);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -209,6 +210,27 @@ public:
             CPPUNIT_ASSERT_MESSAGE(c.label, c.expected == auth.authorize(c.policy, c.dest));
             CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.queries, dns.total());
         }
+    }
+
+    void report_subjects() {
+        struct Case {
+            const char* subject;
+            bool is_report;
+        } cases[] = {
+            {"Report Domain: example.com Submitter: mx.example.org Report-ID: <1@x>", true},
+            {"Report Domain: example.com Submitter: mx.example.org", true},
+            {"Report  Domain:\r\n\texample.com\r\n Submitter: google.com Report-ID: 123", true},
+            {"Report Domain: example.com", false},
+            {"report domain: example.com submitter: x.example", false},  // %s: case-sensitive
+            {"Re: Report Domain: example.com Submitter: x.example", false},
+            {"Weekly report", false},
+            {"", false},
+        };
+        for (const auto& c : cases)
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.subject, c.is_report, report::is_report_subject(c.subject));
+        report::MessageParts parts = sample_parts("<feedback/>");
+        auto ours = testing::parse_mime(report::build_message(parts)).top.header("subject");
+        CPPUNIT_ASSERT(report::is_report_subject(ours));
     }
 };
 
