@@ -81,18 +81,26 @@ public:
         wake_.notify_one();
     }
 
+    void flush() override {
+        std::unique_lock lock(mutex_);
+        idle_.wait(lock, [this] { return queue_.empty() && !writing_; });
+    }
+
 private:
     void run() {
         std::vector<Evaluation> batch;
         for (;;) {
             {
                 std::unique_lock lock(mutex_);
+                writing_ = false;
+                idle_.notify_all();
                 wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
                 if (queue_.empty() && stopping_) return;
                 while (!queue_.empty() && batch.size() < kBatchSize) {
                     batch.push_back(std::move(queue_.front()));
                     queue_.pop_front();
                 }
+                writing_ = true;
             }
             write(batch);
             batch.clear();
@@ -120,8 +128,10 @@ private:
     std::uint32_t sequence_ = 0;  // writer thread only
     DropLog write_drops_;         // writer thread only
     std::mutex mutex_;
-    std::condition_variable wake_;
+    std::condition_variable wake_;  // the writer thread waits for work
+    std::condition_variable idle_;  // flush() waits for the writer thread
     std::deque<Evaluation> queue_;  // guarded by mutex_
+    bool writing_ = true;           // guarded by mutex_; a batch is being written
     DropLog queue_drops_;           // guarded by mutex_
     bool stopping_ = false;         // guarded by mutex_
     std::thread thread_;

@@ -56,6 +56,9 @@ class HistoryWriter {
 public:
     virtual ~HistoryWriter() = default;
     virtual void record(Evaluation evaluation) = 0;  // never blocks, never throws
+    // Waits until everything recorded so far is written (or dropped). Not for
+    // the message path: for shutdown and tests.
+    virtual void flush() {}
 };
 
 // Opens (or creates) the store; nullptr with `error` set when it cannot.

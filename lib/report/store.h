@@ -9,6 +9,8 @@
 //                (4), so a cursor walks in time order; value: record.h row
 //   sent         key: policy domain NUL begin (decimal) NUL destination;
 //                value: "outcome\nat"
+// DB_REGISTER allows one open environment handle per process: a process
+// holds either the writer or a reader, never both at once.
 // Log files are removed automatically once they are no longer needed. Every
 // handle is owned by a unique_ptr with its close function; errors are values
 // (db_strerror text), never exceptions.

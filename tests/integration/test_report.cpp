@@ -109,17 +109,20 @@ public:
         config::Loader loader;
         for (const auto& o : overrides()) loader.override_value(o);
         auto cfg = loader.finish();
+        // The writer stays open while the tool runs, as mtaguard-milter's does.
         std::string error;
-        auto writer = report::open_history_writer(*cfg, error);
-        CPPUNIT_ASSERT_MESSAGE(error, writer != nullptr);
-        writer->record(evaluation(day_ + 100, "test.example", "192.0.2.1", "pass"));
-        writer->record(evaluation(day_ + 200, "test.example", "192.0.2.1", "pass"));
-        writer->record(evaluation(day_ + 300, "test.example", "198.51.100.9", "fail"));
-        writer->record(evaluation(day_ + 400, "other.example", "192.0.2.7", "pass"));
-        writer->record(evaluation(day_ + 500, "third.example", "192.0.2.8", "pass"));
+        writer_ = report::open_history_writer(*cfg, error);
+        CPPUNIT_ASSERT_MESSAGE(error, writer_ != nullptr);
+        writer_->record(evaluation(day_ + 100, "test.example", "192.0.2.1", "pass"));
+        writer_->record(evaluation(day_ + 200, "test.example", "192.0.2.1", "pass"));
+        writer_->record(evaluation(day_ + 300, "test.example", "198.51.100.9", "fail"));
+        writer_->record(evaluation(day_ + 400, "other.example", "192.0.2.7", "pass"));
+        writer_->record(evaluation(day_ + 500, "third.example", "192.0.2.8", "pass"));
+        writer_->flush();
     }
 
     void tearDown() override {
+        writer_.reset();
         dns_.reset();
         dir_.reset();
     }
@@ -253,6 +256,7 @@ public:
 private:
     std::unique_ptr<harness::TempDir> dir_;
     std::unique_ptr<harness::TestDns> dns_;
+    std::unique_ptr<report::HistoryWriter> writer_;
     std::string sendmail_;
     std::int64_t day_ = 0;
 };

@@ -4,6 +4,8 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <db.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "report/history.h"
@@ -48,6 +50,7 @@ class ReportHistoryTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(purge);
     CPPUNIT_TEST(sent_marks);
     CPPUNIT_TEST(missing_store);
+    CPPUNIT_TEST(flush_while_open);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -140,6 +143,43 @@ public:
         std::string error;
         CPPUNIT_ASSERT(report::open_history_reader(*cfg, false, error) == nullptr);
         CPPUNIT_ASSERT_MESSAGE(error, error.find("nothing recorded") != std::string::npos);
+    }
+
+    // A reader sees what a writer that is still open has flushed (the milter
+    // keeps its writer open while `mtaguard report` runs).
+    void flush_while_open() {
+        testing::ScratchDir dir;
+        auto cfg = config_in(dir.path(), "report_dir");
+        std::string error;
+        auto writer = report::open_history_writer(*cfg, error);
+        CPPUNIT_ASSERT_MESSAGE(error, writer != nullptr);
+        for (std::int64_t t = 1; t <= 300; ++t) writer->record(testing::sample_evaluation(t));
+        writer->flush();
+        CPPUNIT_ASSERT_EQUAL(300L, count_in_child(*cfg));
+        writer->record(testing::sample_evaluation(500));
+        writer->flush();
+        CPPUNIT_ASSERT_EQUAL(301L, count_in_child(*cfg));
+    }
+
+    // DB_REGISTER allows one environment handle per process: read from a
+    // child, as `mtaguard report` does; it sends the count through a pipe
+    // (-1: the store did not open).
+    static long count_in_child(const config::Config& cfg) {
+        int fds[2];
+        if (pipe(fds) != 0) return -2;
+        pid_t pid = fork();
+        if (pid == 0) {
+            std::string error;
+            auto reader = report::open_history_reader(cfg, false, error);
+            long n = reader ? static_cast<long>(reader->scan(0, 1000).evaluations.size()) : -1;
+            _exit(write(fds[1], &n, sizeof n) == sizeof n ? 0 : 1);
+        }
+        close(fds[1]);
+        long n = -2;
+        if (read(fds[0], &n, sizeof n) != sizeof n) n = -2;
+        close(fds[0]);
+        waitpid(pid, nullptr, 0);
+        return n;
     }
 };
 
