@@ -18,7 +18,8 @@ PACKAGES=(
     autoconf automake pkg-config make g++ clang libclang-rt-14-dev
     libmilter-dev libldns-dev ldnsutils libcurl4-openssl-dev libssl-dev openssl
     libdb-dev db-util libpsl-dev libidn2-dev zlib1g-dev libcppunit-dev
-    postfix swaks iproute2 ca-certificates
+    postfix swaks iproute2 ca-certificates util-linux
+    opendmarc postfix-mta-sts-resolver
 )
 
 install_deps() {

@@ -32,6 +32,9 @@ int usage_error(std::string_view message);
 int config_error(const Context& ctx);
 
 int cmd_config(const Context& ctx, Args args);
+// sts parse-record|parse-policy|lookup (tools/cmd_sts.cpp, table kStsCommands).
+int cmd_sts(const Context& ctx, Args args);
+int cmd_cache(const Context& ctx, Args args);
 int cmd_report(const Context& ctx, Args args);
 
 }  // namespace tool

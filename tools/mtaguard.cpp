@@ -18,6 +18,8 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"config", cmd_config, "config [-n] | config check"},
+    {"sts", cmd_sts, "sts parse-record|parse-policy|lookup [--json] ..."},
+    {"cache", cmd_cache, "cache [--json] list | show DOMAIN | purge [DOMAIN] | refresh [DOMAIN]"},
     {"report", cmd_report,
      "report send [--dry-run] [--period START..END] [--domain D] | "
      "report dump --out DIR [--period START..END] [--domain D] | report purge"},

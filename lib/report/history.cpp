@@ -28,13 +28,6 @@ constexpr std::size_t kQueueCapacity = 10000;
 constexpr std::size_t kBatchSize = 256;
 constexpr std::chrono::seconds kLogInterval{60};
 
-DBT bytes_dbt(const void* data, std::size_t size) {
-    DBT d{};
-    d.data = const_cast<void*>(data);
-    d.size = static_cast<std::uint32_t>(size);
-    return d;
-}
-
 // Counts dropped evaluations and logs them, at most once per kLogInterval.
 class DropLog {
 public:
@@ -107,20 +100,23 @@ private:
         }
     }
 
-    // One transaction per batch; on failure the whole batch is dropped.
+    // One transaction per batch (retried on deadlock); on failure the whole
+    // batch is dropped.
     void write(const std::vector<Evaluation>& batch) {
-        std::string error;
-        Txn txn(store_->env(), error);
-        if (txn.get() == nullptr) return write_drops_.drop(batch.size(), error);
-        for (const auto& evaluation : batch) {
-            auto key = Store::evaluation_key(evaluation.time, pid_, ++sequence_);
-            auto row = encode(evaluation);
-            DBT k = bytes_dbt(key.data(), key.size());
-            DBT v = bytes_dbt(row.data(), row.size());
-            int rc = store_->evaluations()->put(store_->evaluations(), txn.get(), &k, &v, 0);
-            if (rc != 0) return write_drops_.drop(batch.size(), db_error("put", rc));
-        }
-        if (!txn.commit(error)) write_drops_.drop(batch.size(), error);
+        std::uint32_t first = sequence_;
+        bdb::Status status = bdb::run_txn(store_->env(), [&](DB_TXN* txn) {
+            sequence_ = first;  // a retry reuses the same keys
+            for (const auto& evaluation : batch) {
+                auto key = Store::evaluation_key(evaluation.time, pid_, ++sequence_);
+                auto row = encode(evaluation);
+                DBT k = bdb::in_dbt(key.data(), key.size());
+                DBT v = bdb::in_dbt(row.data(), row.size());
+                if (int rc = store_->evaluations()->put(store_->evaluations(), txn, &k, &v, 0); rc != 0)
+                    return rc;
+            }
+            return 0;
+        });
+        if (!status.ok()) write_drops_.drop(batch.size(), status.error);
     }
 
     std::unique_ptr<Store> store_;
@@ -143,13 +139,20 @@ public:
 
     Scan scan(std::int64_t begin, std::int64_t end) override {
         Scan out;
-        CursorHandle cursor = open_cursor(nullptr, out.error);
+        CursorPtr cursor = open_cursor(store_->evaluations(), nullptr, out.error);
         if (!cursor) return out;
         auto start = Store::evaluation_key(begin, 0, 0);
-        DBT k = bytes_dbt(start.data(), start.size());
-        DBT v{};
-        int rc = cursor->get(cursor.get(), &k, &v, DB_SET_RANGE);
-        for (; rc == 0; rc = cursor->get(cursor.get(), &k, &v, DB_NEXT)) {
+        DBT k = bdb::in_dbt(start.data(), start.size());
+        k.flags = DB_DBT_MALLOC;  // DB_SET_RANGE returns the key found
+        for (std::uint32_t op = DB_SET_RANGE;; op = DB_NEXT) {
+            DBT v = bdb::out_dbt();
+            if (op == DB_NEXT) k = bdb::out_dbt();
+            int rc = cursor->get(cursor.get(), &k, &v, op);
+            if (rc != 0) {
+                if (rc != DB_NOTFOUND) out.error = bdb::make_status(rc, "scan").error;
+                break;
+            }
+            bdb::MallocPtr key_memory(k.data), value_memory(v.data);
             if (Store::key_time(k) >= end) break;
             Decoded d = decode({static_cast<const std::uint8_t*>(v.data), v.size});
             if (!d.evaluation) {
@@ -158,91 +161,86 @@ public:
             }
             out.evaluations.push_back(std::move(*d.evaluation));
         }
-        if (rc != 0 && rc != DB_NOTFOUND) out.error = db_error("cursor", rc);
         return out;
     }
 
     long long purge(std::int64_t before, std::string& error) override {
-        Txn txn(store_->env(), error);
-        if (txn.get() == nullptr) return -1;
-        long long removed = purge_evaluations(txn.get(), before, error);
-        if (removed < 0) return -1;
-        long long marks = purge_marks(txn.get(), before, error);
-        if (marks < 0 || !txn.commit(error)) return -1;
-        return removed + marks;
+        long long removed = 0;
+        bdb::Status status = bdb::run_txn(store_->env(), [&](DB_TXN* txn) {
+            removed = 0;
+            int rc = purge_db(store_->evaluations(), txn, removed, [before](const DBT& k) {
+                return Store::key_time(k) < before ? Visit::Delete : Visit::Stop;
+            });
+            if (rc != 0) return rc;
+            // Sent marks: the period's begin is the second NUL-separated part of the key.
+            return purge_db(store_->sent(), txn, removed, [before](const DBT& k) {
+                std::string key(static_cast<const char*>(k.data), k.size);
+                auto nul = key.find('\0');
+                long long begin = nul == std::string::npos ? 0 : std::atoll(key.c_str() + nul + 1);
+                return begin < before ? Visit::Delete : Visit::Keep;
+            });
+        });
+        if (!status.ok()) {
+            error = status.error;
+            return -1;
+        }
+        return removed;
     }
 
     bool is_sent(const std::string& policy_domain, std::int64_t begin,
                  const std::string& destination) override {
         std::string key = Store::sent_key(policy_domain, begin, destination);
-        DBT k = bytes_dbt(key.data(), key.size());
-        DBT v{};
-        v.flags = DB_DBT_MALLOC;
+        DBT k = bdb::in_dbt(key.data(), key.size());
+        DBT v = bdb::out_dbt();
         int rc = store_->sent()->get(store_->sent(), nullptr, &k, &v, 0);
-        if (rc == 0) free(v.data);
+        bdb::MallocPtr value_memory(rc == 0 ? v.data : nullptr);
         return rc == 0;
     }
 
     bool mark_sent(const SentMark& mark, std::string& error) override {
         std::string key = Store::sent_key(mark.policy_domain, mark.begin, mark.destination);
         std::string value = mark.outcome + "\n" + std::to_string(mark.at);
-        DBT k = bytes_dbt(key.data(), key.size());
-        DBT v = bytes_dbt(value.data(), value.size());
-        int rc = store_->sent()->put(store_->sent(), nullptr, &k, &v, DB_AUTO_COMMIT);
-        if (rc != 0) error = db_error("mark sent", rc);
-        return rc == 0;
+        bdb::Status status = bdb::run_txn(store_->env(), [&](DB_TXN* txn) {
+            DBT k = bdb::in_dbt(key.data(), key.size());
+            DBT v = bdb::in_dbt(value.data(), value.size());
+            return store_->sent()->put(store_->sent(), txn, &k, &v, 0);
+        });
+        if (!status.ok()) error = status.error;
+        return status.ok();
     }
 
 private:
-    CursorHandle open_cursor(DB_TXN* txn, std::string& error, DB* db = nullptr) {
-        if (db == nullptr) db = store_->evaluations();
+    using CursorPtr = bdb::CursorPtr;
+    enum class Visit { Keep, Delete, Stop };
+
+    static CursorPtr open_cursor(DB* db, DB_TXN* txn, std::string& error) {
         DBC* raw = nullptr;
-        int rc = db->cursor(db, txn, &raw, 0);
-        if (rc != 0) {
-            error = db_error("cursor", rc);
+        if (int rc = db->cursor(db, txn, &raw, 0); rc != 0) {
+            error = bdb::make_status(rc, "cursor").error;
             return nullptr;
         }
-        return CursorHandle(raw);
+        return CursorPtr(raw);
     }
 
-    long long purge_evaluations(DB_TXN* txn, std::int64_t before, std::string& error) {
-        CursorHandle cursor = open_cursor(txn, error);
-        if (!cursor) return -1;
-        long long removed = 0;
-        DBT k{}, v{};
-        int rc;
-        while ((rc = cursor->get(cursor.get(), &k, &v, DB_NEXT)) == 0 &&
-               Store::key_time(k) < before) {
-            if ((rc = cursor->del(cursor.get(), 0)) != 0) break;
+    // Walks `db` in key order inside `txn`, deleting what `visit` says;
+    // returns a Berkeley DB code (0 when done).
+    template <typename Visitor>
+    static int purge_db(DB* db, DB_TXN* txn, long long& removed, Visitor visit) {
+        DBC* raw = nullptr;
+        if (int rc = db->cursor(db, txn, &raw, 0); rc != 0) return rc;
+        CursorPtr cursor(raw);
+        for (;;) {
+            DBT k = bdb::out_dbt(), v = bdb::out_dbt();
+            int rc = cursor->get(cursor.get(), &k, &v, DB_NEXT);
+            if (rc == DB_NOTFOUND) return 0;
+            if (rc != 0) return rc;
+            bdb::MallocPtr key_memory(k.data), value_memory(v.data);
+            Visit what = visit(k);
+            if (what == Visit::Stop) return 0;
+            if (what == Visit::Keep) continue;
+            if ((rc = cursor->del(cursor.get(), 0)) != 0) return rc;
             ++removed;
         }
-        if (rc != 0 && rc != DB_NOTFOUND) {
-            error = db_error("purge", rc);
-            return -1;
-        }
-        return removed;
-    }
-
-    // Sent marks: the begin is the second NUL-separated part of the key.
-    long long purge_marks(DB_TXN* txn, std::int64_t before, std::string& error) {
-        CursorHandle cursor = open_cursor(txn, error, store_->sent());
-        if (!cursor) return -1;
-        long long removed = 0;
-        DBT k{}, v{};
-        int rc;
-        while ((rc = cursor->get(cursor.get(), &k, &v, DB_NEXT)) == 0) {
-            std::string key(static_cast<const char*>(k.data), k.size);
-            auto first = key.find('\0');
-            long long begin = first == std::string::npos ? 0 : std::atoll(key.c_str() + first + 1);
-            if (begin >= before) continue;
-            if ((rc = cursor->del(cursor.get(), 0)) != 0) break;
-            ++removed;
-        }
-        if (rc != 0 && rc != DB_NOTFOUND) {
-            error = db_error("purge marks", rc);
-            return -1;
-        }
-        return removed;
     }
 
     std::unique_ptr<Store> store_;

@@ -4,9 +4,12 @@
 // CONTRACT (written before the implementation; keep these names).
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config.h"
 #include "dns.h"
@@ -36,6 +39,11 @@ struct FetchResult {
     std::string text;            // the policy text as fetched
     std::string failure_reason;  // e.g. "certificate-expired", "http-status-404" (for TLSRPT failure-reason-code)
     std::string error;           // detail for logs
+    // failure_reason values (mtaguard(1), FETCH FAILURES): WebPkiInvalid:
+    // certificate-not-trusted|certificate-expired|certificate-host-mismatch|
+    // validation-failure; FetchError: dns-failure|connect-failed|timeout|
+    // tls-failure|http-redirect|http-status-NNN|content-type|policy-too-large|
+    // fetch-failed; PolicyInvalid: policy-invalid.
     bool ok() const { return failure == FetchFailure::None; }
 };
 
@@ -45,7 +53,23 @@ public:
     virtual FetchResult fetch(std::string_view domain) = 0;  // https://mta-sts.<domain>/.well-known/mta-sts.txt
 };
 
+// What the HTTPS fetcher needs; from_config reads sts_ca_file,
+// sts_connect_timeout, sts_fetch_timeout, sts_fetch_port, sts_fetch_resolve.
+struct FetchOptions {
+    std::string ca_file;  // empty: the system trust store
+    std::chrono::milliseconds connect_timeout{10000};
+    std::chrono::milliseconds total_timeout{30000};
+    std::uint16_t port = 443;          // RFC 8461 §3.3; other ports are for tests
+    std::vector<std::string> resolve;  // "HOST:ADDRESS" used instead of DNS (tests)
+    static FetchOptions from_config(const config::Config& config);
+};
+
 // libcurl + OpenSSL; sts_ca_file, sts_connect_timeout, sts_fetch_timeout.
+// Thread-safe: every fetch uses its own curl handle.
 std::unique_ptr<Fetcher> make_https_fetcher(const config::Config& config);
+std::unique_ptr<Fetcher> make_https_fetcher(FetchOptions options);
+
+// The URL of a domain's policy (RFC 8461 §3.3), with the port when not 443.
+std::string policy_url(std::string_view ascii_domain, std::uint16_t port = 443);
 
 }  // namespace sts

@@ -14,6 +14,25 @@
 //                    row (sts_backoff, mode none).
 //   refresh()        the periodic refresher: renews policies used recently
 //                    before they expire, drops rows unused for sts_unused_expiry.
+//   refresh_domain() discover + fetch now whatever the cache holds
+//                    (`mtaguard cache refresh DOMAIN`).
+//
+// Seed behaviour kept (and where we differ):
+// - A row is usable while valid_until (last fetch + max_age) is in the
+//   future; an expired row is treated as absent (RFC 8461 §5.1).
+// - Looking a row up marks it used (last_use), at most once a
+//   kLastUseGranularity, in a transaction that is not flushed to disk.
+// - No _mta-sts record (or several, or an invalid one) on a miss: stored as
+//   a backoff row with failure None for sts_backoff, a negative cache the seed
+//   did not have (without it every message to a domain without MTA-STS costs
+//   a DNS query). A temporary DNS failure on a miss stores nothing (seed:
+//   try again later).
+// - When a policy is returned after a failed revalidation (DNS failure, TXT
+//   record gone, fetch failure), `fallback` is set and failure/failure_reason
+//   say what failed, the reason ending in "+fallback-to-cached-policy".
+// Domains are normalised with domain::parse (lowercase A-label). The
+// resolver and fetcher are called from refresh()'s worker threads
+// (sts_refresh_concurrency) and must be thread-safe.
 #pragma once
 
 #include <chrono>
@@ -49,8 +68,12 @@ struct Lookup {
     std::string policy_text;
     std::chrono::seconds age{0};       // since the policy was fetched
     bool revalidate_due = false;       // Fresh: the TXT id should be checked in the background
+                                       // (last checked kRevalidateInterval ago or more)
     FetchFailure last_failure = FetchFailure::None;  // Backoff: why (for TLSRPT policy_failure)
 };
+
+inline constexpr std::chrono::seconds kRevalidateInterval{300};
+inline constexpr std::chrono::seconds kLastUseGranularity{60};
 
 Lookup lookup_cached(std::string_view domain, PolicyCache& cache, Clock& clock);
 
@@ -60,6 +83,7 @@ struct GetResult {
     CacheState cache_state = CacheState::Miss;  // what the cache held before
     FetchFailure failure = FetchFailure::None;  // fetch failure behind a missing policy
     std::string failure_reason;
+    bool fallback = false;  // policy is the cached one kept after a failed revalidation
     std::string detail;  // one line for the log
 };
 
@@ -74,5 +98,10 @@ struct RefreshStats {
 
 RefreshStats refresh(dns::Resolver& resolver, Fetcher& fetcher, PolicyCache& cache, Clock& clock,
                      const config::Config& config);
+
+// A valid cached policy is kept when the discovery or fetch fails (fallback);
+// otherwise the outcome is stored as get() stores a miss.
+GetResult refresh_domain(std::string_view domain, dns::Resolver& resolver, Fetcher& fetcher,
+                         PolicyCache& cache, Clock& clock, const config::Config& config);
 
 }  // namespace sts

@@ -57,4 +57,13 @@ inline constexpr std::size_t kMaxPolicySize = 64 * 1024;
 
 PolicyParse parse_policy(std::string_view text);
 
+// One mx value of a policy (RFC 8461 §3.2: ["*."] Domain): the lowercase
+// A-label pattern, or an error (IP literal, non-LDH, characters that would
+// break Postfix's reply syntax). U-labels are converted with IDNA.
+struct MxPattern {
+    std::string pattern;
+    std::string error;
+};
+MxPattern parse_mx_pattern(std::string_view value);
+
 }  // namespace sts

@@ -1,0 +1,101 @@
+// bdb: a Berkeley DB 5.3 transactional environment shared by the processes
+// of mtaguard (the daemons and the command-line tool), and the RAII handles
+// and transaction-retry helper its databases use.
+//
+// Opening: DB_CREATE|DB_INIT_TXN|DB_INIT_LOCK|DB_INIT_LOG|DB_INIT_MPOOL|
+// DB_THREAD plus DB_REGISTER|DB_RECOVER. DB_REGISTER keeps a process registry
+// (__db.register, fcntl locks) in the home directory, so recovery runs only
+// when it is needed: when the environment is created, or when a process that
+// had it open died without closing it (SIGKILL, crash). A process that joins
+// a healthy environment does not recover it, so a daemon and the CLI can
+// share it. DB_REGISTER allows one environment handle per process and home:
+// share one Environment (std::shared_ptr) between the databases of a process.
+// When another process recovers the environment under us, every call fails
+// with DB_RUNRECOVERY; the caller closes and reopens (PolicyCache does).
+//
+// Logs: DB_LOG_AUTO_REMOVE deletes log files no longer needed for recovery at
+// each checkpoint; checkpoint() runs when kCheckpointKbyte of log or
+// kCheckpointMinutes have passed, and unconditionally on close.
+// Deadlocks: lk_detect DB_LOCK_DEFAULT rejects one of the waiters with
+// DB_LOCK_DEADLOCK; run_txn() aborts and retries (kMaxTxnRetries).
+// Failures are values (Status), never exceptions.
+#pragma once
+
+#include <db.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace bdb {
+
+inline constexpr int kMaxTxnRetries = 8;
+inline constexpr std::uint32_t kCheckpointKbyte = 256;
+inline constexpr std::uint32_t kCheckpointMinutes = 5;
+inline constexpr std::uint32_t kLogFileMax = 1024 * 1024;  // bytes per log file
+inline constexpr int kFileMode = 0660;
+
+struct EnvClose {
+    void operator()(DB_ENV* env) const { env->close(env, 0); }
+};
+struct DbClose {
+    void operator()(DB* db) const { db->close(db, 0); }
+};
+struct TxnAbort {  // a transaction still owned at scope exit is aborted
+    void operator()(DB_TXN* txn) const { txn->abort(txn); }
+};
+struct CursorClose {
+    void operator()(DBC* cursor) const { cursor->close(cursor); }
+};
+struct MallocFree {
+    void operator()(void* p) const { std::free(p); }
+};
+using EnvPtr = std::unique_ptr<DB_ENV, EnvClose>;
+using DbPtr = std::unique_ptr<DB, DbClose>;
+using TxnPtr = std::unique_ptr<DB_TXN, TxnAbort>;
+using CursorPtr = std::unique_ptr<DBC, CursorClose>;
+using MallocPtr = std::unique_ptr<void, MallocFree>;
+
+struct Status {
+    int code = 0;  // 0, or a Berkeley DB / errno code
+    std::string error;
+    bool ok() const { return code == 0; }
+    bool run_recovery() const { return code == DB_RUNRECOVERY; }
+};
+
+Status make_status(int code, const std::string& what);
+
+class Environment {
+public:
+    // Creates `home` (mode 0750) when missing; recovers when DB_REGISTER says so.
+    static std::shared_ptr<Environment> open(const std::string& home, Status& status);
+    ~Environment();
+    Environment(const Environment&) = delete;
+    Environment& operator=(const Environment&) = delete;
+
+    DB_ENV* get() const { return env_.get(); }
+    const std::string& home() const { return home_; }
+    // txn_checkpoint with the thresholds above (force: regardless of them).
+    Status checkpoint(bool force);
+    // Opens (creating) a B-tree database file in the environment.
+    Status open_btree(const std::string& file, DbPtr& out);
+
+private:
+    Environment() = default;
+    EnvPtr env_;
+    std::string home_;
+};
+
+// Runs `body` inside a transaction and commits when it returns 0. On
+// DB_LOCK_DEADLOCK / DB_LOCK_NOTGRANTED the transaction is aborted and
+// `body` runs again (at most kMaxTxnRetries times); any other non-zero
+// code aborts and is returned. nosync: commit without flushing the log
+// (for bookkeeping such as last-use times that may be lost in a crash).
+Status run_txn(Environment& env, const std::function<int(DB_TXN*)>& body, bool nosync = false);
+
+// A DBT that lends `data` (no copy) / that Berkeley DB fills with malloc'd
+// memory (DB_THREAD requires DB_DBT_MALLOC or DB_DBT_USERMEM on output).
+DBT in_dbt(const void* data, std::size_t size);
+DBT out_dbt();
+
+}  // namespace bdb

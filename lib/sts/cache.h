@@ -1,0 +1,77 @@
+// cache: the MTA-STS policy cache, a Berkeley DB B-tree (kCacheFile) in the
+// transactional environment at cache_dir (bdb.h), one row per domain keyed
+// by the lowercase A-label, rows in the versioned encoding of cache_row.h.
+//
+// Safe for several threads (DB_THREAD handles) and several processes at once
+// (mtaguard-policyd and `mtaguard cache`): every write is a transaction,
+// deadlocks are retried, and when another process recovered the environment
+// under us (DB_RUNRECOVERY) the handles are reopened and the call retried
+// once. A row that does not decode is logged and reported as Corrupt, which
+// callers treat as absent; put() overwrites it. Failures are values.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bdb.h"
+#include "sts/cache_row.h"
+
+namespace sts {
+
+inline constexpr const char* kCacheFile = "sts-policy.db";
+
+enum class RowStatus { Found, Absent, Corrupt, Error };
+
+struct RowRead {
+    RowStatus status = RowStatus::Absent;
+    std::optional<CacheRow> row;  // Found
+    std::string error;            // Corrupt: why it did not decode; Error: the database error
+};
+
+struct CacheListing {
+    std::vector<CacheRow> rows;          // in key order
+    std::vector<std::string> corrupt;    // keys of rows that did not decode
+    bdb::Status status;
+};
+
+class PolicyCache {
+public:
+    // Opens (creating) the environment at `dir` and the cache database in it.
+    static std::unique_ptr<PolicyCache> open(const std::string& dir, bdb::Status& status);
+    ~PolicyCache();
+    PolicyCache(const PolicyCache&) = delete;
+    PolicyCache& operator=(const PolicyCache&) = delete;
+
+    RowRead get(std::string_view domain);
+    bdb::Status put(const CacheRow& row);  // key: row.domain
+    // Read-modify-write of an existing row in one transaction: `change`
+    // returns false to leave the row as it is. Absent or corrupt rows are
+    // left alone. nosync: for bookkeeping that may be lost in a crash.
+    bdb::Status update(std::string_view domain, const std::function<bool(CacheRow&)>& change,
+                       bool nosync);
+    bdb::Status remove(std::string_view domain, bool& existed);
+    CacheListing list();
+    bdb::Status purge(std::size_t& removed);
+    bdb::Status checkpoint();
+    const std::string& dir() const { return dir_; }
+
+private:
+    PolicyCache() = default;
+    bdb::Status open_handles();
+    // Runs `op` under the handle lock; on DB_RUNRECOVERY reopens and runs it once more.
+    bdb::Status with_handles(const std::function<bdb::Status()>& op);
+    bdb::Status read_row(DB_TXN* txn, std::string_view domain, std::uint32_t flags, RowRead& out);
+
+    std::string dir_;
+    std::shared_mutex mutex_;  // exclusive only while reopening
+    unsigned generation_ = 0;
+    std::shared_ptr<bdb::Environment> env_;
+    bdb::DbPtr db_;  // closed before env_
+};
+
+}  // namespace sts

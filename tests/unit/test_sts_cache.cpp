@@ -1,0 +1,336 @@
+// Unit tests of PolicyCache on a real Berkeley DB environment in a scratch
+// directory: put/get/update/remove/list/purge, a corrupt row, and a second
+// process (forked, as the CLI next to the daemon) using the environment
+// while this one holds it open.
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <functional>
+#include <thread>
+
+#include "fake_sts.h"
+#include "sts/cache.h"
+
+namespace {
+
+using sts::CacheRow;
+using sts::RowStatus;
+
+CacheRow make_row(const std::string& domain, sts::Mode mode, std::int64_t t) {
+    CacheRow row;
+    row.domain = domain;
+    row.inserted = row.last_update = row.last_use = row.last_checked =
+        sts::Seconds(std::chrono::seconds(t));
+    row.valid_until = row.inserted + std::chrono::seconds(86400);
+    row.record_id = "id" + std::to_string(t);
+    row.policy.mode = mode;
+    row.policy.max_age = 86400;
+    row.policy.mx = {"mx." + domain};
+    row.policy_text = "version: STSv1\nmode: enforce\nmx: mx." + domain + "\nmax_age: 86400\n";
+    return row;
+}
+
+std::unique_ptr<sts::PolicyCache> open_cache(const std::string& dir) {
+    bdb::Status status;
+    auto cache = sts::PolicyCache::open(dir, status);
+    CPPUNIT_ASSERT_MESSAGE(status.error, cache != nullptr);
+    return cache;
+}
+
+// Runs `body` in a child process; returns its exit status (0: body returned true).
+int in_child(const std::function<bool()>& body) {
+    pid_t pid = ::fork();
+    if (pid == 0) ::_exit(body() ? 0 : 1);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+}  // namespace
+
+class StsCacheTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(StsCacheTest);
+    CPPUNIT_TEST(put_get_every_field);
+    CPPUNIT_TEST(absent_row);
+    CPPUNIT_TEST(put_replaces);
+    CPPUNIT_TEST(update_changes_existing_only);
+    CPPUNIT_TEST(remove_reports_existence);
+    CPPUNIT_TEST(list_in_key_order);
+    CPPUNIT_TEST(purge_removes_all);
+    CPPUNIT_TEST(survives_reopen);
+    CPPUNIT_TEST(second_process_at_once);
+    CPPUNIT_TEST(corrupt_row_is_absent);
+    CPPUNIT_TEST(open_fails_on_file);
+    CPPUNIT_TEST(concurrent_updates_lose_nothing);
+    CPPUNIT_TEST(daemon_survives_recovery_by_another_process);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void put_get_every_field() {
+        testing::ScratchDir dir;
+        auto cache = open_cache(dir.path());
+        CacheRow row = make_row("example.com", sts::Mode::Enforce, 1000);
+        row.backoff = true;
+        row.failure = sts::FetchFailure::PolicyInvalid;
+        row.failure_reason = "bad-mx";
+        row.policy.extensions = {{"k", "v"}};
+        CPPUNIT_ASSERT(cache->put(row).ok());
+        auto read = cache->get("example.com");
+        CPPUNIT_ASSERT(read.status == RowStatus::Found);
+        const CacheRow& got = *read.row;
+        CPPUNIT_ASSERT_EQUAL(row.domain, got.domain);
+        CPPUNIT_ASSERT(row.inserted == got.inserted && row.valid_until == got.valid_until &&
+                       row.last_update == got.last_update && row.last_use == got.last_use &&
+                       row.last_checked == got.last_checked);
+        CPPUNIT_ASSERT(got.backoff);
+        CPPUNIT_ASSERT_EQUAL(row.record_id, got.record_id);
+        CPPUNIT_ASSERT(got.policy.mode == sts::Mode::Enforce);
+        CPPUNIT_ASSERT_EQUAL(86400u, got.policy.max_age);
+        CPPUNIT_ASSERT(got.policy.mx == row.policy.mx);
+        CPPUNIT_ASSERT(got.policy.extensions == row.policy.extensions);
+        CPPUNIT_ASSERT_EQUAL(row.policy_text, got.policy_text);
+        CPPUNIT_ASSERT(got.failure == sts::FetchFailure::PolicyInvalid);
+        CPPUNIT_ASSERT_EQUAL(std::string("bad-mx"), got.failure_reason);
+        CPPUNIT_ASSERT(std::filesystem::exists(dir.path() + "/" + sts::kCacheFile));
+        CPPUNIT_ASSERT(std::filesystem::exists(dir.path() + "/__db.register"));
+    }
+
+    void absent_row() {
+        testing::ScratchDir dir;
+        auto cache = open_cache(dir.path());
+        auto read = cache->get("example.com");
+        CPPUNIT_ASSERT(read.status == RowStatus::Absent);
+        CPPUNIT_ASSERT(!read.row.has_value());
+        CPPUNIT_ASSERT(read.error.empty());
+    }
+
+    void put_replaces() {
+        testing::ScratchDir dir;
+        auto cache = open_cache(dir.path());
+        CPPUNIT_ASSERT(cache->put(make_row("example.com", sts::Mode::Enforce, 1)).ok());
+        CPPUNIT_ASSERT(cache->put(make_row("example.com", sts::Mode::None, 2)).ok());
+        auto read = cache->get("example.com");
+        CPPUNIT_ASSERT(read.row->policy.mode == sts::Mode::None);
+        CPPUNIT_ASSERT_EQUAL(std::string("id2"), read.row->record_id);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), cache->list().rows.size());
+    }
+
+    void update_changes_existing_only() {
+        testing::ScratchDir dir;
+        auto cache = open_cache(dir.path());
+        CPPUNIT_ASSERT(cache->put(make_row("example.com", sts::Mode::Enforce, 1)).ok());
+        auto later = sts::Seconds(std::chrono::seconds(99));
+        CPPUNIT_ASSERT(cache->update("example.com", [&](CacheRow& r) {
+                                 r.last_use = later;
+                                 return true;
+                             }, true).ok());
+        CPPUNIT_ASSERT(cache->get("example.com").row->last_use == later);
+        CPPUNIT_ASSERT(cache->update("example.com", [&](CacheRow& r) {
+                                 r.record_id = "unchanged";
+                                 return false;  // not written
+                             }, false).ok());
+        CPPUNIT_ASSERT_EQUAL(std::string("id1"), cache->get("example.com").row->record_id);
+        int calls = 0;
+        CPPUNIT_ASSERT(cache->update("absent.example", [&](CacheRow&) {
+                                 ++calls;
+                                 return true;
+                             }, false).ok());
+        CPPUNIT_ASSERT_EQUAL(0, calls);
+        CPPUNIT_ASSERT(cache->get("absent.example").status == RowStatus::Absent);
+    }
+
+    void remove_reports_existence() {
+        testing::ScratchDir dir;
+        auto cache = open_cache(dir.path());
+        CPPUNIT_ASSERT(cache->put(make_row("example.com", sts::Mode::Enforce, 1)).ok());
+        bool existed = false;
+        CPPUNIT_ASSERT(cache->remove("example.com", existed).ok());
+        CPPUNIT_ASSERT(existed);
+        CPPUNIT_ASSERT(cache->get("example.com").status == RowStatus::Absent);
+        CPPUNIT_ASSERT(cache->remove("example.com", existed).ok());
+        CPPUNIT_ASSERT(!existed);
+    }
+
+    void list_in_key_order() {
+        testing::ScratchDir dir;
+        auto cache = open_cache(dir.path());
+        for (const char* d : {"c.example", "a.example", "b.example"})
+            CPPUNIT_ASSERT(cache->put(make_row(d, sts::Mode::Testing, 5)).ok());
+        auto listing = cache->list();
+        CPPUNIT_ASSERT(listing.status.ok());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), listing.rows.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("a.example"), listing.rows[0].domain);
+        CPPUNIT_ASSERT_EQUAL(std::string("b.example"), listing.rows[1].domain);
+        CPPUNIT_ASSERT_EQUAL(std::string("c.example"), listing.rows[2].domain);
+        CPPUNIT_ASSERT(listing.rows[2].policy.mode == sts::Mode::Testing);
+        CPPUNIT_ASSERT(listing.corrupt.empty());
+    }
+
+    void purge_removes_all() {
+        testing::ScratchDir dir;
+        auto cache = open_cache(dir.path());
+        for (const char* d : {"a.example", "b.example"})
+            CPPUNIT_ASSERT(cache->put(make_row(d, sts::Mode::Enforce, 5)).ok());
+        std::size_t removed = 0;
+        CPPUNIT_ASSERT(cache->purge(removed).ok());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), removed);
+        CPPUNIT_ASSERT(cache->list().rows.empty());
+        CPPUNIT_ASSERT(cache->purge(removed).ok());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), removed);
+    }
+
+    void survives_reopen() {
+        testing::ScratchDir dir;
+        {
+            auto cache = open_cache(dir.path());
+            CPPUNIT_ASSERT(cache->put(make_row("example.com", sts::Mode::Enforce, 7)).ok());
+        }
+        auto cache = open_cache(dir.path());
+        auto read = cache->get("example.com");
+        CPPUNIT_ASSERT(read.status == RowStatus::Found);
+        CPPUNIT_ASSERT_EQUAL(std::string("id7"), read.row->record_id);
+    }
+
+    // The daemon holds the environment; the CLI (another process) reads,
+    // writes and removes rows meanwhile; both see each other's commits.
+    void second_process_at_once() {
+        testing::ScratchDir dir;
+        auto daemon = open_cache(dir.path());
+        CPPUNIT_ASSERT(daemon->put(make_row("daemon.example", sts::Mode::Enforce, 1)).ok());
+        CPPUNIT_ASSERT(daemon->put(make_row("gone.example", sts::Mode::Enforce, 1)).ok());
+        int status = in_child([&] {
+            bdb::Status s;
+            auto cli = sts::PolicyCache::open(dir.path(), s);
+            if (!cli || cli->get("daemon.example").status != RowStatus::Found) return false;
+            bool existed = false;
+            return cli->put(make_row("cli.example", sts::Mode::Testing, 2)).ok() &&
+                   cli->remove("gone.example", existed).ok() && existed;
+        });
+        CPPUNIT_ASSERT_EQUAL(0, status);
+        auto listing = daemon->list();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), listing.rows.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("cli.example"), listing.rows[0].domain);
+        CPPUNIT_ASSERT(listing.rows[0].policy.mode == sts::Mode::Testing);
+        CPPUNIT_ASSERT_EQUAL(std::string("daemon.example"), listing.rows[1].domain);
+        // The daemon keeps working after the CLI closed its handle.
+        CPPUNIT_ASSERT(daemon->put(make_row("after.example", sts::Mode::None, 3)).ok());
+        CPPUNIT_ASSERT(daemon->get("after.example").status == RowStatus::Found);
+    }
+
+    void corrupt_row_is_absent() {
+        testing::ScratchDir dir;
+        auto cache = open_cache(dir.path());
+        CPPUNIT_ASSERT(cache->put(make_row("good.example", sts::Mode::Enforce, 1)).ok());
+        // Another process writes bytes that are not a row (a newer version, say).
+        int status = in_child([&] {
+            bdb::Status s;
+            auto env = bdb::Environment::open(dir.path(), s);
+            bdb::DbPtr db;
+            if (!env || !env->open_btree(sts::kCacheFile, db).ok()) return false;
+            return bdb::run_txn(*env, [&](DB_TXN* txn) {
+                       std::string k = "bad.example", v = "\x09garbage";
+                       DBT key = bdb::in_dbt(k.data(), k.size());
+                       DBT data = bdb::in_dbt(v.data(), v.size());
+                       return db->put(db.get(), txn, &key, &data, 0);
+                   }).ok();
+        });
+        CPPUNIT_ASSERT_EQUAL(0, status);
+        auto read = cache->get("bad.example");
+        CPPUNIT_ASSERT(read.status == RowStatus::Corrupt);
+        CPPUNIT_ASSERT(!read.row.has_value());
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown row version 9"), read.error);
+        auto listing = cache->list();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), listing.rows.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), listing.corrupt.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("bad.example"), listing.corrupt[0]);
+        // put() replaces it.
+        CPPUNIT_ASSERT(cache->put(make_row("bad.example", sts::Mode::None, 2)).ok());
+        CPPUNIT_ASSERT(cache->get("bad.example").status == RowStatus::Found);
+    }
+
+    void open_fails_on_file() {
+        testing::ScratchDir dir;
+        std::string file = dir.path() + "/not-a-dir";
+        FILE* f = std::fopen(file.c_str(), "w");
+        std::fclose(f);
+        bdb::Status status;
+        auto cache = sts::PolicyCache::open(file, status);
+        CPPUNIT_ASSERT(cache == nullptr);
+        CPPUNIT_ASSERT(!status.ok());
+        CPPUNIT_ASSERT_MESSAGE(status.error, status.error.find(file) != std::string::npos);
+    }
+
+    // Threads and a second process increment one row's counter through
+    // update() at once: transactions (DB_RMW, deadlock retry) lose nothing.
+    void concurrent_updates_lose_nothing() {
+        testing::ScratchDir dir;
+        auto cache = open_cache(dir.path());
+        CPPUNIT_ASSERT(cache->put(make_row("count.example", sts::Mode::Enforce, 0)).ok());
+        constexpr int kThreads = 4, kEach = 100;
+        auto bump = [](sts::PolicyCache& c) {
+            for (int i = 0; i < kEach; ++i) {
+                bool ok = c.update("count.example", [](CacheRow& r) {
+                               r.last_use += std::chrono::seconds(1);
+                               return true;
+                           }, true).ok();
+                if (!ok) return false;
+            }
+            return true;
+        };
+        pid_t other = ::fork();
+        if (other == 0) {
+            bdb::Status s;
+            auto c = sts::PolicyCache::open(dir.path(), s);
+            ::_exit(c && bump(*c) ? 0 : 1);
+        }
+        std::vector<std::thread> threads;
+        std::atomic<int> failures{0};
+        for (int t = 0; t < kThreads; ++t)
+            threads.emplace_back([&] { failures += bump(*cache) ? 0 : 1; });
+        for (auto& t : threads) t.join();
+        int status = 0;
+        ::waitpid(other, &status, 0);
+        CPPUNIT_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        CPPUNIT_ASSERT_EQUAL(0, failures.load());
+        auto row = cache->get("count.example");
+        CPPUNIT_ASSERT_EQUAL(std::int64_t((kThreads + 1) * kEach),
+                             static_cast<std::int64_t>(row.row->last_use.time_since_epoch().count()));
+    }
+
+    // A CLI process dies holding the environment; the next one to open it
+    // runs recovery, which panics the daemon's handles: the daemon's next
+    // calls reopen and go on.
+    void daemon_survives_recovery_by_another_process() {
+        testing::ScratchDir dir;
+        auto daemon = open_cache(dir.path());
+        CPPUNIT_ASSERT(daemon->put(make_row("daemon.example", sts::Mode::Enforce, 1)).ok());
+        pid_t dying = ::fork();
+        if (dying == 0) {
+            bdb::Status s;
+            auto c = sts::PolicyCache::open(dir.path(), s);
+            if (c) (void)c->put(make_row("dying.example", sts::Mode::Testing, 2));
+            ::kill(::getpid(), SIGKILL);
+            ::_exit(1);
+        }
+        int status = 0;
+        ::waitpid(dying, &status, 0);
+        CPPUNIT_ASSERT(WIFSIGNALED(status));
+        CPPUNIT_ASSERT_EQUAL(0, in_child([&] {
+                                 bdb::Status s;
+                                 auto c = sts::PolicyCache::open(dir.path(), s);  // recovers
+                                 return c && c->get("dying.example").status == RowStatus::Found;
+                             }));
+        auto read = daemon->get("daemon.example");
+        CPPUNIT_ASSERT_MESSAGE(read.error, read.status == RowStatus::Found);
+        CPPUNIT_ASSERT(daemon->get("dying.example").status == RowStatus::Found);
+        CPPUNIT_ASSERT(daemon->put(make_row("later.example", sts::Mode::None, 3)).ok());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), daemon->list().rows.size());
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(StsCacheTest);
