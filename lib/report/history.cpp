@@ -7,6 +7,8 @@
 // A full queue, a failed transaction (full disk, database error) drops the
 // evaluations concerned: mail is never delayed or failed for the sake of
 // reports. Drops are logged at most once per kLogInterval with a count.
+// When another process has recovered the environment (DB_RUNRECOVERY) the
+// writer closes its handles and opens the store again.
 #include "report/history.h"
 
 #include <unistd.h>
@@ -50,7 +52,7 @@ private:
 
 class Writer : public HistoryWriter {
 public:
-    explicit Writer(std::unique_ptr<Store> store) : store_(std::move(store)) {
+    Writer(std::unique_ptr<Store> store, std::string dir) : store_(std::move(store)), dir_(std::move(dir)) {
         thread_ = std::thread([this] { run(); });
     }
 
@@ -103,6 +105,10 @@ private:
     // One transaction per batch (retried on deadlock); on failure the whole
     // batch is dropped.
     void write(const std::vector<Evaluation>& batch) {
+        if (!store_) {
+            reopen();
+            if (!store_) return write_drops_.drop(batch.size(), "store closed");
+        }
         std::uint32_t first = sequence_;
         bdb::Status status = bdb::run_txn(store_->env(), [&](DB_TXN* txn) {
             sequence_ = first;  // a retry reuses the same keys
@@ -116,10 +122,22 @@ private:
             }
             return 0;
         });
-        if (!status.ok()) write_drops_.drop(batch.size(), status.error);
+        if (status.ok()) return;
+        write_drops_.drop(batch.size(), status.error);
+        if (status.run_recovery()) reopen();
     }
 
-    std::unique_ptr<Store> store_;
+    // Another process recovered the environment under us (bdb.h): every
+    // call fails until the handles are closed and the store opened again.
+    void reopen() {
+        store_.reset();  // DB_REGISTER: one environment handle per process
+        std::string error;
+        store_ = Store::open(dir_, true, error);
+        if (!store_) logging::error("report history: cannot reopen " + dir_ + ": " + error);
+    }
+
+    std::unique_ptr<Store> store_;  // writer thread only; null after a failed reopen
+    const std::string dir_;
     const std::uint32_t pid_ = static_cast<std::uint32_t>(getpid());
     std::uint32_t sequence_ = 0;  // writer thread only
     DropLog write_drops_;         // writer thread only
@@ -257,7 +275,7 @@ std::string history_dir(const config::Config& config) {
 std::unique_ptr<HistoryWriter> open_history_writer(const config::Config& config, std::string& error) {
     auto store = Store::open(history_dir(config), true, error);
     if (!store) return nullptr;
-    return std::make_unique<Writer>(std::move(store));
+    return std::make_unique<Writer>(std::move(store), history_dir(config));
 }
 
 std::unique_ptr<HistoryReader> open_history_reader(const config::Config& config, bool create,
