@@ -48,6 +48,8 @@ constexpr Param kParams[] = {
      "authserv-ids of upstream filters whose Authentication-Results are believed"},
     {"dmarc_reject_failures", Type::Bool, "no", 0, 0, "",
      "reject (550 5.7.1) messages that fail DMARC under a reject policy"},
+    {"dmarc_reject_malformed_from", Type::Bool, "yes", 0, 0, "",
+     "with dmarc_reject_failures = yes, also reject messages whose From cannot be evaluated (none, unparseable)"},
     {"dmarc_quarantine_action", Type::Choice, "tag", 0, 0, "tag|quarantine",
      "failures under a quarantine policy: only tag them, or also put them on hold"},
     {"dmarc_temperror_action", Type::Choice, "accept", 0, 0, "accept|tempfail",

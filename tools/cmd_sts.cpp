@@ -36,6 +36,7 @@ constexpr StsCommand kStsCommands[] = {
     {"parse-record", sts_parse_record, "sts parse-record [--json] TXT"},
     {"parse-policy", sts_parse_policy, "sts parse-policy [--json] [FILE|-]"},
     {"lookup", sts_lookup, "sts lookup [--json] DOMAIN"},
+    {"answer", cmd_sts_answer, "sts answer [--json] KEY"},
 };
 
 // "--json" anywhere; the rest are operands.

@@ -34,7 +34,11 @@ int config_error(const Context& ctx);
 int cmd_config(const Context& ctx, Args args);
 // sts parse-record|parse-policy|lookup (tools/cmd_sts.cpp, table kStsCommands).
 int cmd_sts(const Context& ctx, Args args);
+// sts answer: what mtaguard-policyd would reply now (tools/cmd_sts_answer.cpp).
+int cmd_sts_answer(const Context& ctx, Args args);
 int cmd_cache(const Context& ctx, Args args);
+int cmd_dmarc(const Context& ctx, Args args);
+int cmd_authres(const Context& ctx, Args args);
 int cmd_report(const Context& ctx, Args args);
 
 }  // namespace tool

@@ -20,6 +20,8 @@ constexpr Command kCommands[] = {
     {"config", cmd_config, "config [-n] | config check"},
     {"sts", cmd_sts, "sts parse-record|parse-policy|lookup [--json] ..."},
     {"cache", cmd_cache, "cache [--json] list | show DOMAIN | purge [DOMAIN] | refresh [DOMAIN]"},
+    {"dmarc", cmd_dmarc, "dmarc parse|lookup|verify|report-auth|orgdomain [--json] ..."},
+    {"authres", cmd_authres, "authres parse [--json] HEADER_VALUE"},
     {"report", cmd_report,
      "report send [--dry-run] [--period START..END] [--domain D] | "
      "report dump --out DIR [--period START..END] [--domain D] | report purge"},

@@ -53,5 +53,13 @@ struct Verdict {
 };
 
 Verdict evaluate(const MessageFacts& facts, dns::Resolver& resolver, const config::Config& config);
+// As above with the pct sampling draw fixed (0..99, see verify()); for tests.
+Verdict evaluate(const MessageFacts& facts, dns::Resolver& resolver, const config::Config& config,
+                 int roll);
+
+// At most this many distinct author domains are looked up for one message;
+// more make the From unusable (permerror), which bounds the DNS work a
+// single message can cause.
+inline constexpr std::size_t kMaxAuthorDomains = 8;
 
 }  // namespace dmarc

@@ -37,7 +37,10 @@ struct DomainResult {
     std::optional<std::string> policy_tag;  // "p", "sp" or "np"
     std::optional<Policy> requested;
     bool reject = false;       // fail under quarantine or reject (before sampling and local action)
-    bool sampled_out = false;  // pct sampling (RFC 7489 mode) spared this message
+    bool sampled_out = false;  // pct sampling (RFC 7489 mode) or t=y: apply one level lower
+    bool testing = false;      // the record says t=y (RFC 9989 §4.7)
+    std::optional<Policy> applied;  // requested, one level lower when sampled_out (RFC 7489 §6.6.4)
+    std::optional<std::string> record;  // the DMARC TXT record used
     bool aligned_spf = false;
     bool aligned_dkim = false;
     bool authentic = false;    // every DNS answer used had the AD bit

@@ -7,8 +7,9 @@
 // local parts, comments (nested), groups, obsolete syntax (RFC 5322 §4.4).
 // Any input that is not a valid mailbox-list, a mailbox without a domain, an
 // empty domain, or a domain that is not a valid DNS name is an error: never
-// guess a domain out of a malformed header (`example.net(.example.com` has
-// the single domain example.net; `a@x, b, c@x` is an error). The caller
+// guess a domain out of a malformed header (`user@example.net(.example.com`
+// has an unterminated comment and is an error, neither example.net nor
+// example.com; `a@x, b, c@x` is an error). The caller
 // (dmarc::evaluate) decides what several From headers or several domains
 // mean.
 #pragma once

@@ -1,0 +1,72 @@
+// netstring: incremental decoder and encoder (see netstring.h).
+#include "netstring.h"
+
+#include <algorithm>
+
+namespace netstring {
+
+Decoder::Decoder(std::size_t max_payload) : max_payload_(max_payload) {}
+
+Decoder::Status Decoder::fail(std::string message) {
+    state_ = State::Failed;
+    error_ = std::move(message);
+    payload_.clear();
+    return Status::Error;
+}
+
+Decoder::Status Decoder::feed(std::string_view& input) {
+    while (!input.empty()) {
+        switch (state_) {
+        case State::Failed:
+            return Status::Error;
+        case State::Length: {
+            char c = input.front();
+            if (c == ':') {
+                if (digits_ == 0) return fail("netstring length is empty");
+                input.remove_prefix(1);
+                payload_.clear();
+                payload_.reserve(length_);
+                state_ = length_ == 0 ? State::Comma : State::Payload;
+                break;
+            }
+            if (c < '0' || c > '9') return fail("netstring length has a non-digit");
+            // A leading zero is only allowed as the whole length ("0:,").
+            if (digits_ == 1 && length_ == 0) return fail("netstring length has a leading zero");
+            std::size_t digit = static_cast<std::size_t>(c - '0');
+            // Refuse before reading the payload (Postfix netstring.c).
+            if (length_ > max_payload_ / 10 || length_ * 10 + digit > max_payload_)
+                return fail("netstring longer than the limit");
+            length_ = length_ * 10 + digit;
+            ++digits_;
+            input.remove_prefix(1);
+            break;
+        }
+        case State::Payload: {
+            std::size_t take = std::min(input.size(), length_ - payload_.size());
+            payload_.append(input.substr(0, take));
+            input.remove_prefix(take);
+            if (payload_.size() == length_) state_ = State::Comma;
+            break;
+        }
+        case State::Comma:
+            if (input.front() != ',') return fail("netstring does not end in ','");
+            input.remove_prefix(1);
+            state_ = State::Length;
+            length_ = 0;
+            digits_ = 0;
+            return Status::Message;
+        }
+    }
+    return state_ == State::Failed ? Status::Error : Status::NeedMore;
+}
+
+std::string encode(std::string_view payload) {
+    std::string out = std::to_string(payload.size());
+    out.reserve(out.size() + payload.size() + 2);
+    out += ':';
+    out += payload;
+    out += ',';
+    return out;
+}
+
+}  // namespace netstring

@@ -1,0 +1,127 @@
+// dispatcher: turns one socketmap request into a reply (DESIGN.md,
+// "mtaguard-policyd behaviour"), on the event thread, without ever waiting.
+//
+//   malformed request ("NAME KEY" missing)      -> Malformed: close the connection
+//   map name other than policyd_map_name         -> PERM unknown map name
+//   parent probe, next hop, IP literal, no name  -> NOTFOUND at once
+//   cache: fresh policy / backoff row            -> the cached answer at once (kept
+//                                                   for kMemoTime, see below); a
+//                                                   due TXT-id revalidation runs in
+//                                                   the background pool
+//   cache miss                                   -> Pending: one fetch per domain
+//                                                   (single flight), every request
+//                                                   for it waits on that fetch
+//
+// Fetches run on a bounded pool of kFetchWorkers threads with at most
+// kMaxQueuedFetches waiting; a miss that cannot be queued is answered
+// NOTFOUND (RFC 8461 §5). Revalidations run on their own pool of
+// sts_refresh_concurrency threads so they never delay a miss. Finished
+// fetches come back through a queue and an eventfd (wake_fd()) and drain()
+// hands their replies to the server, which also enforces policyd_miss_wait.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "config.h"
+#include "fd.h"
+#include "hit_summary.h"
+#include "source.h"
+#include "workers.h"
+
+namespace policyd {
+
+inline constexpr std::size_t kFetchWorkers = 16;
+inline constexpr std::size_t kMaxQueuedFetches = 4096;
+inline constexpr std::size_t kMaxQueuedRevalidations = 1024;
+// Cache answers (fresh and backoff) are remembered per KEY for kMemoTime so
+// that a busy domain costs one policy cache read per kMemoTime, not one per
+// request; a finished fetch or revalidation forgets its domain at once.
+inline constexpr auto kMemoTime = std::chrono::seconds(1);
+inline constexpr std::size_t kMaxMemo = 4096;
+
+// What the daemon reads from the configuration snapshot on every request.
+struct Settings {
+    std::string map_name;
+    bool tlsrpt_attributes = false;
+    std::chrono::milliseconds miss_wait{0};
+    std::chrono::milliseconds idle_timeout{0};
+    std::size_t max_connections = 0;
+    static Settings from(const config::Config& config);
+};
+
+// A request waiting for a reply: which connection, which request on it.
+struct WaitRef {
+    std::uint64_t connection = 0;
+    std::uint64_t seq = 0;
+};
+
+class Dispatcher {
+public:
+    Dispatcher(PolicySource& source, std::size_t revalidation_workers);
+    ~Dispatcher();
+
+    enum class Kind { Reply, Pending, Malformed };
+    struct Outcome {
+        Kind kind = Kind::Malformed;
+        std::string reply;   // Reply
+        std::string domain;  // Pending: the domain being fetched
+    };
+
+    Outcome handle(std::string_view payload, const WaitRef& ref,
+                   const std::shared_ptr<const config::Config>& config, const Settings& settings);
+
+    // Event thread: replies for requests that waited on a finished fetch.
+    using Deliver = std::function<void(const WaitRef&, const std::string& reply)>;
+    void drain(const Deliver& deliver);
+    int wake_fd() const { return wake_.get(); }
+
+    HitSummary& hits() { return hits_; }
+    std::size_t fetches_in_flight() const { return flights_.size(); }
+    void stop();  // joins the pools; pending fetches are dropped
+
+private:
+    struct Done {
+        std::string domain;
+        sts::GetResult result;
+        std::string reply;
+        bool background = false;
+        std::chrono::milliseconds took{0};
+    };
+
+    struct Memo {
+        std::string domain;
+        sts::Lookup lookup;
+        std::chrono::steady_clock::time_point until;
+    };
+    void remember(std::string_view key, const std::string& domain, const sts::Lookup& lookup);
+    void forget(const std::string& domain);
+
+    Outcome miss(const std::string& domain, const WaitRef& ref,
+                 const std::shared_ptr<const config::Config>& config, const Settings& settings);
+    void revalidate(const std::string& domain, const std::shared_ptr<const config::Config>& config);
+    void run_get(const std::string& domain, const std::shared_ptr<const config::Config>& config, bool tlsrpt,
+                 bool background);
+    void log_done(const Done& done, std::size_t waiters) const;
+
+    PolicySource& source_;
+    Fd wake_;
+    HitSummary hits_;
+    std::unordered_map<std::string, std::vector<WaitRef>> flights_;  // event thread only
+    std::unordered_set<std::string> revalidating_;                   // event thread only
+    std::unordered_map<std::string, Memo> memo_;                     // event thread only, by KEY
+    std::mutex done_mutex_;
+    std::vector<Done> done_;  // workers -> event thread
+    WorkerPool fetchers_;
+    WorkerPool revalidators_;
+};
+
+}  // namespace policyd

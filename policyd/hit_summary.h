@@ -1,0 +1,42 @@
+// hit_summary: the rate-safe log of lookups answered without a fetch (cache
+// hits, backoff rows, probes, next hops, IP literals). Instead of one line
+// per request, counts are kept per domain and logged once per interval: one
+// line per domain, most-asked first, at most kMaxLoggedDomains lines, then
+// one line with what was left out and the per-kind counts. At most
+// kMaxTrackedDomains domains are tracked between flushes; the rest only
+// count in the totals.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace policyd {
+
+inline constexpr std::size_t kMaxLoggedDomains = 50;
+inline constexpr std::size_t kMaxTrackedDomains = 10000;
+
+class HitSummary {
+public:
+    void count_domain(std::string_view domain, std::string_view answer, std::string_view cache,
+                      std::chrono::seconds age);
+    void count_kind(std::string_view kind);  // parent-probe, next-hop, ip-literal, ...
+    bool empty() const { return entries_.empty() && kinds_.empty() && untracked_ == 0; }
+    void flush();  // logs at info and starts over
+
+private:
+    struct Entry {
+        std::uint64_t count = 0;
+        std::string answer;
+        std::string cache;
+        std::chrono::seconds age{0};
+    };
+    std::unordered_map<std::string, Entry> entries_;
+    std::map<std::string, std::uint64_t, std::less<>> kinds_;
+    std::uint64_t untracked_ = 0;
+};
+
+}  // namespace policyd

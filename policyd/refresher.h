@@ -1,0 +1,37 @@
+// refresher: the periodic background refresh of the policy cache
+// (sts::refresh through PolicySource::refresh): every sts_refresh_interval
+// (read from the current configuration snapshot, so SIGHUP changes it),
+// on its own thread, logged with its counts. The engine bounds the number of
+// concurrent fetches by sts_refresh_concurrency. stop() wakes the thread and
+// joins it; a refresh already running finishes first.
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "server.h"
+#include "source.h"
+
+namespace policyd {
+
+class Refresher {
+public:
+    Refresher(PolicySource& source, ConfigHolder& config);
+    ~Refresher();
+    Refresher(const Refresher&) = delete;
+    Refresher& operator=(const Refresher&) = delete;
+    void stop();
+
+private:
+    void run();
+
+    PolicySource& source_;
+    ConfigHolder& config_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace policyd

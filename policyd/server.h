@@ -1,0 +1,132 @@
+// server: mtaguard-policyd's socketmap server (socketmap_table(5)): one event
+// thread, epoll, non-blocking sockets, persistent connections carrying many
+// pipelined netstring requests, replies in request order.
+//
+// Limits and failure handling, per connection (a broken client never affects
+// another):
+//   - a request is at most kMaxRequestSize bytes; a longer length prefix, a
+//     malformed netstring or request closes the connection;
+//   - at most kMaxPipelined requests wait for replies; beyond that the server
+//     stops parsing and reading that connection until replies go out;
+//   - replies not read by the client are buffered up to kMaxOutput, then the
+//     connection is closed;
+//   - a connection without a complete request for policyd_idle_timeout is
+//     closed (this also ends slow clients that trickle bytes);
+//   - at most policyd_max_connections connections; more are closed at accept;
+//   - a request waiting on a fetch is answered NOTFOUND after
+//     policyd_miss_wait (RFC 8461 §5) while the fetch continues.
+// Signals arrive through a signalfd (the caller blocks them in every thread):
+// SIGHUP reloads the configuration, SIGTERM/SIGINT drain and stop: the
+// listener closes, waiting requests get NOTFOUND, buffered replies are
+// written for up to kDrainTime, connections close.
+#pragma once
+
+#include <sys/epoll.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "config.h"
+#include "dispatcher.h"
+#include "fd.h"
+#include "netstring.h"
+
+namespace policyd {
+
+inline constexpr std::size_t kMaxRequestSize = 1024;
+inline constexpr std::size_t kMaxPipelined = 256;
+inline constexpr std::size_t kMaxOutput = 1 << 20;
+inline constexpr std::size_t kReadChunk = 16384;
+inline constexpr auto kDrainTime = std::chrono::seconds(2);
+inline constexpr auto kSummaryInterval = std::chrono::minutes(1);
+inline constexpr auto kHousekeepingInterval = std::chrono::seconds(1);
+
+// The configuration every thread reads: swapped whole on SIGHUP.
+class ConfigHolder {
+public:
+    explicit ConfigHolder(std::shared_ptr<const config::Config> config) : config_(std::move(config)) {}
+    std::shared_ptr<const config::Config> get() const { return config_.load(); }
+    void set(std::shared_ptr<const config::Config> config) { config_.store(std::move(config)); }
+
+private:
+    std::atomic<std::shared_ptr<const config::Config>> config_;
+};
+
+struct ServerHooks {
+    int signal_fd = -1;  // signalfd for SIGHUP/SIGTERM/SIGINT, or -1
+    // SIGHUP: a new configuration, or nullptr to keep the current one.
+    std::function<std::shared_ptr<const config::Config>()> reload;
+};
+
+class Server {
+public:
+    Server(Fd listener, PolicySource& source, ConfigHolder& config, ServerHooks hooks = {});
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    void run();            // until stopped; then drains
+    void request_stop();   // any thread
+
+private:
+    using Clock = std::chrono::steady_clock;
+    struct Slot {
+        std::uint64_t seq = 0;
+        bool ready = false;
+        std::string reply;
+        std::string domain;  // while waiting on a fetch
+    };
+    struct Connection {
+        Fd fd;
+        std::uint64_t id = 0;
+        netstring::Decoder decoder{kMaxRequestSize};
+        std::deque<Slot> slots;
+        std::uint64_t next_seq = 0;
+        std::string in;  // received but not parsed while kMaxPipelined replies wait
+        std::string out;
+        std::size_t out_sent = 0;
+        Clock::time_point last_request;
+        std::uint32_t events = 0;  // registered epoll interest
+    };
+
+    void handle_event(const epoll_event& event);
+    void accept_all();
+    void read_from(Connection& conn);
+    bool parse(Connection& conn, std::string_view input);  // false: connection closed
+    void request(Connection& conn, std::string_view payload);
+    void fill(const WaitRef& ref, std::string_view reply);
+    void flush(Connection& conn);
+    void update_interest(Connection& conn);
+    void reject(Connection& conn, std::string_view why);  // bad input: close after ready replies
+    void close(std::uint64_t id, std::string_view why);
+    void handle_signals();
+    void expire_waits(Clock::time_point now);
+    void close_idle(Clock::time_point now);
+    int next_timeout(Clock::time_point now) const;
+    void drain();
+
+    Fd listener_;
+    ConfigHolder& config_holder_;
+    std::shared_ptr<const config::Config> config_;
+    Settings settings_;
+    ServerHooks hooks_;
+    Dispatcher dispatcher_;
+    Fd epoll_;
+    Fd stop_;
+    bool stopping_ = false;
+    std::uint64_t next_id_;
+    std::unordered_map<std::uint64_t, Connection> connections_;
+    std::multimap<Clock::time_point, WaitRef> waits_;
+    Clock::time_point next_housekeeping_;
+    Clock::time_point next_summary_;
+    std::uint64_t refused_connections_ = 0;
+};
+
+}  // namespace policyd

@@ -1,0 +1,58 @@
+// sts_source: see sts_source.h.
+#include "sts_source.h"
+
+#include <stdexcept>
+
+#include "dns.h"
+#include "sts/cache.h"
+#include "sts/fetch.h"
+#include "sts/get.h"
+
+namespace policyd {
+namespace {
+
+class StsSource : public PolicySource {
+public:
+    StsSource(std::unique_ptr<sts::PolicyCache> cache, std::unique_ptr<dns::Resolver> resolver,
+              std::unique_ptr<sts::Fetcher> fetcher)
+        : cache_(std::move(cache)), resolver_(std::move(resolver)), fetcher_(std::move(fetcher)) {}
+
+    sts::Lookup lookup_cached(std::string_view domain) override {
+        return sts::lookup_cached(domain, *cache_, clock_);
+    }
+    sts::GetResult get(std::string_view domain, const config::Config& config) override {
+        return sts::get(domain, *resolver_, *fetcher_, *cache_, clock_, config);
+    }
+    sts::RefreshStats refresh(const config::Config& config) override {
+        return sts::refresh(*resolver_, *fetcher_, *cache_, clock_, config);
+    }
+
+private:
+    std::unique_ptr<sts::PolicyCache> cache_;
+    std::unique_ptr<dns::Resolver> resolver_;
+    std::unique_ptr<sts::Fetcher> fetcher_;
+    sts::SystemClock clock_;  // stateless: shared by every thread
+};
+
+}  // namespace
+
+OpenedSource open_sts_source(const config::Config& config) {
+    OpenedSource out;
+    std::unique_ptr<dns::Resolver> resolver;
+    try {
+        resolver = std::make_unique<dns::LdnsResolver>(config.list("dns_nameservers"), config.duration("dns_timeout"));
+    } catch (const std::runtime_error& e) {
+        out.error = std::string("dns_nameservers: ") + e.what();
+        return out;
+    }
+    bdb::Status status;
+    auto cache = sts::PolicyCache::open(config.str("cache_dir"), status);
+    if (!cache) {
+        out.error = config.str("cache_dir") + ": " + status.error;
+        return out;
+    }
+    out.source = std::make_unique<StsSource>(std::move(cache), std::move(resolver), sts::make_https_fetcher(config));
+    return out;
+}
+
+}  // namespace policyd

@@ -1,0 +1,394 @@
+// The socketmap server over real unix sockets, with a fake policy source
+// (no DNS, no HTTPS): pipelined, split and coalesced requests, oversize and
+// malformed input, unknown map name, probes, next hops, IP literals, IDN keys,
+// 1,000 concurrent connections, a slow client beside a normal one, single
+// flight, policyd_miss_wait, idle timeout, max connections, revalidation and
+// the drain on stop. No assertion depends on timing.
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "fake_policy_source.h"
+#include "harness.h"
+#include "listener.h"
+#include "policyd_client.h"
+#include "server.h"
+
+namespace {
+
+const std::string kSecure = "OK secure match=mx1.example.com:.example.net servername=hostname";
+
+sts::Lookup fresh(std::vector<std::string> mx, bool revalidate_due = false) {
+    sts::Lookup l;
+    l.state = sts::CacheState::Fresh;
+    l.policy = testing::FakePolicySource::policy(sts::Mode::Enforce, std::move(mx));
+    l.age = std::chrono::seconds(60);
+    l.revalidate_due = revalidate_due;
+    return l;
+}
+
+sts::GetResult fetched(sts::Mode mode, std::vector<std::string> mx) {
+    sts::GetResult r;
+    r.policy = testing::FakePolicySource::policy(mode, std::move(mx));
+    r.cache_state = sts::CacheState::Miss;
+    return r;
+}
+
+// A server on a unix socket in a temporary directory, run on its own thread.
+class RunningServer {
+public:
+    RunningServer(testing::FakePolicySource& source, const std::vector<std::string>& overrides) {
+        path_ = dir_.path() + "/policyd.sock";
+        config::Loader loader;
+        for (const auto& o : overrides) loader.override_value(o);
+        holder_ = std::make_unique<policyd::ConfigHolder>(loader.finish());
+        auto listener = policyd::open_listener(*policyd::parse_socket_spec("unix:" + path_), std::nullopt);
+        CPPUNIT_ASSERT_EQUAL(std::string(), listener.error);
+        server_ = std::make_unique<policyd::Server>(std::move(listener.fd), source, *holder_);
+        thread_ = std::thread([this] { server_->run(); });
+    }
+    ~RunningServer() { stop(); }
+    void stop() {
+        if (!thread_.joinable()) return;
+        server_->request_stop();
+        thread_.join();
+    }
+    const std::string& path() const { return path_; }
+    std::unique_ptr<harness::SocketmapClient> client() const {
+        auto c = std::make_unique<harness::SocketmapClient>(path_);
+        CPPUNIT_ASSERT(c->connected());
+        return c;
+    }
+
+private:
+    harness::TempDir dir_;
+    std::string path_;
+    std::unique_ptr<policyd::ConfigHolder> holder_;
+    std::unique_ptr<policyd::Server> server_;
+    std::thread thread_;
+};
+
+struct Exchange {
+    const char* label;
+    std::string request;
+    std::string reply;
+};
+
+}  // namespace
+
+class PolicydProtocolTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(PolicydProtocolTest);
+    CPPUNIT_TEST(pipelined_table);
+    CPPUNIT_TEST(split_and_coalesced);
+    CPPUNIT_TEST(bad_input_closes_only_that_connection);
+    CPPUNIT_TEST(no_lookup_for_probes_and_literals);
+    CPPUNIT_TEST(idn_and_case_keys);
+    CPPUNIT_TEST(thousand_connections);
+    CPPUNIT_TEST(slow_client_beside_normal_one);
+    CPPUNIT_TEST(single_flight);
+    CPPUNIT_TEST(miss_wait_then_cache);
+    CPPUNIT_TEST(miss_wait_zero);
+    CPPUNIT_TEST(reply_order_behind_a_miss);
+    CPPUNIT_TEST(fetch_failure_answers_notfound);
+    CPPUNIT_TEST(revalidation_in_background);
+    CPPUNIT_TEST(idle_connection_closed);
+    CPPUNIT_TEST(max_connections);
+    CPPUNIT_TEST(backlog_beyond_pipeline_limit);
+    CPPUNIT_TEST(stop_drains_waiting_requests);
+    CPPUNIT_TEST(tlsrpt_attributes_on);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void setUp() override {
+        source_ = std::make_unique<testing::FakePolicySource>();
+        source_->set_cached("example.com", fresh({"mx1.example.com", "*.example.net"}));
+        sts::Lookup testing_mode;
+        testing_mode.state = sts::CacheState::Fresh;
+        testing_mode.policy = testing::FakePolicySource::policy(sts::Mode::Testing, {"mx.testing.example"});
+        source_->set_cached("testing.example", testing_mode);
+        sts::Lookup backoff;
+        backoff.state = sts::CacheState::Backoff;
+        backoff.last_failure = sts::FetchFailure::FetchError;
+        source_->set_cached("backoff.example", backoff);
+    }
+
+    void pipelined_table() {
+        RunningServer server(*source_, {});
+        const Exchange exchanges[] = {
+            {"enforce", "mta-sts example.com", kSecure},
+            {"testing", "mta-sts testing.example", "NOTFOUND "},
+            {"backoff", "mta-sts backoff.example", "NOTFOUND "},
+            {"unknown map", "other example.com", "PERM unknown map name"},
+            {"parent probe", "mta-sts .example.com", "NOTFOUND "},
+            {"ipv4", "mta-sts 192.0.2.1", "NOTFOUND "},
+            {"bracketed ipv6", "mta-sts [IPv6:2001:db8::1]", "NOTFOUND "},
+            {"next hop", "mta-sts [mx.example.com]:587", "NOTFOUND "},
+            {"not a domain", "mta-sts exa_mple..com", "NOTFOUND "},
+            {"enforce again", "mta-sts EXAMPLE.COM.", kSecure},
+        };
+        std::string all;
+        for (int round = 0; round < 10; ++round)
+            for (const auto& e : exchanges) all += netstring::encode(e.request);
+        auto client = server.client();
+        client->send_raw(all);  // 100 requests in one write
+        for (int round = 0; round < 10; ++round)
+            for (const auto& e : exchanges) CPPUNIT_ASSERT_EQUAL_MESSAGE(e.label, e.reply, client->read_reply());
+        CPPUNIT_ASSERT_EQUAL(kSecure, client->ask("mta-sts example.com"));  // the connection persists
+    }
+
+    void split_and_coalesced() {
+        RunningServer server(*source_, {});
+        auto client = server.client();
+        std::string one = netstring::encode("mta-sts example.com");
+        for (char c : one) client->send_raw(std::string(1, c));
+        CPPUNIT_ASSERT_EQUAL(kSecure, client->read_reply());
+        // Two and a half requests, then the rest.
+        std::string three = one + netstring::encode("mta-sts .x.example") + one;
+        client->send_raw(three.substr(0, one.size() * 2 + 5));
+        CPPUNIT_ASSERT_EQUAL(kSecure, client->read_reply());
+        client->send_raw(three.substr(one.size() * 2 + 5));
+        CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), client->read_reply());
+        CPPUNIT_ASSERT_EQUAL(kSecure, client->read_reply());
+    }
+
+    void bad_input_closes_only_that_connection() {
+        RunningServer server(*source_, {});
+        auto bystander = server.client();
+        CPPUNIT_ASSERT_EQUAL(kSecure, bystander->ask("mta-sts example.com"));
+        const Exchange bad[] = {
+            {"oversize length", "1025:", ""},
+            {"huge length", "99999999999999999999:", ""},
+            {"leading zero", "012:mta-sts a.de,", ""},
+            {"not a netstring", "mta-sts example.com\n", ""},
+            {"missing comma", "19:mta-sts example.com;", ""},
+            {"no space", netstring::encode("mta-sts"), ""},
+            {"empty name", netstring::encode(" example.com"), ""},
+            {"empty key", netstring::encode("mta-sts "), ""},
+        };
+        for (const auto& b : bad) {
+            auto client = server.client();
+            client->send_raw(b.request);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(b.label, std::string("<closed>"), client->read_reply());
+        }
+        // A good request before the bad one is answered, then the connection closes.
+        auto mixed = server.client();
+        mixed->send_raw(netstring::encode("mta-sts example.com") + "x:");
+        CPPUNIT_ASSERT_EQUAL(kSecure, mixed->read_reply());
+        CPPUNIT_ASSERT_EQUAL(std::string("<closed>"), mixed->read_reply());
+        // A request of exactly the size bound is accepted.
+        std::string at_limit = "mta-sts " + std::string(policyd::kMaxRequestSize - 8, 'a');
+        auto big = server.client();
+        CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), big->ask(at_limit));
+        CPPUNIT_ASSERT_EQUAL(kSecure, bystander->ask("mta-sts example.com"));
+    }
+
+    void no_lookup_for_probes_and_literals() {
+        RunningServer server(*source_, {});
+        auto client = server.client();
+        for (const char* key : {".example.com", "192.0.2.1", "[192.0.2.1]", "::1", "[mx.example.com]",
+                                "[mx.example.com]:25", "example.com:25", "bad..name"})
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(key, std::string("NOTFOUND "), client->ask(std::string("mta-sts ") + key));
+        CPPUNIT_ASSERT_EQUAL(std::string("PERM unknown map name"), client->ask("MTA-STS example.com"));
+        CPPUNIT_ASSERT_EQUAL(0, source_->total_lookups());
+    }
+
+    void idn_and_case_keys() {
+        source_->set_cached("xn--bcher-kva.example", fresh({"mx.xn--bcher-kva.example"}));
+        RunningServer server(*source_, {});
+        auto client = server.client();
+        const std::string expected = "OK secure match=mx.xn--bcher-kva.example servername=hostname";
+        CPPUNIT_ASSERT_EQUAL(expected, client->ask("mta-sts bücher.example"));
+        CPPUNIT_ASSERT_EQUAL(expected, client->ask("mta-sts BÜCHER.EXAMPLE."));
+        CPPUNIT_ASSERT_EQUAL(expected, client->ask("mta-sts XN--BCHER-KVA.example"));
+        CPPUNIT_ASSERT_EQUAL(3, source_->lookups("xn--bcher-kva.example"));
+    }
+
+    void thousand_connections() {
+        RunningServer server(*source_, {});
+        std::vector<std::unique_ptr<harness::SocketmapClient>> clients;
+        for (int i = 0; i < 1000; ++i) clients.push_back(server.client());
+        for (auto& c : clients) c->send("mta-sts example.com");
+        for (auto& c : clients) CPPUNIT_ASSERT_EQUAL(kSecure, c->read_reply());
+        // Every connection stays usable.
+        for (auto& c : clients) c->send("mta-sts .example.com");
+        for (auto& c : clients) CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), c->read_reply());
+    }
+
+    void slow_client_beside_normal_one() {
+        RunningServer server(*source_, {});
+        auto slow = server.client();
+        std::string request = netstring::encode("mta-sts example.com");
+        slow->send_raw(request.substr(0, 7));  // stalls mid-request
+        auto normal = server.client();
+        for (int i = 0; i < 20; ++i) CPPUNIT_ASSERT_EQUAL(kSecure, normal->ask("mta-sts example.com"));
+        // The slow client was open all along: it finishes and is answered.
+        slow->send_raw(request.substr(7));
+        CPPUNIT_ASSERT_EQUAL(kSecure, slow->read_reply());
+    }
+
+    void single_flight() {
+        source_->set_fetch("new.example", fetched(sts::Mode::Enforce, {"mx.new.example"}));
+        source_->close_gate();
+        RunningServer server(*source_, {"policyd_miss_wait=90s"});
+        std::vector<std::unique_ptr<harness::SocketmapClient>> clients;
+        for (int i = 0; i < 20; ++i) {
+            clients.push_back(server.client());
+            clients.back()->send("mta-sts new.example");
+        }
+        source_->wait_lookups("new.example", 20);  // all 20 are waiting on the fetch
+        source_->open_gate();
+        for (auto& c : clients)
+            CPPUNIT_ASSERT_EQUAL(std::string("OK secure match=mx.new.example servername=hostname"), c->read_reply());
+        CPPUNIT_ASSERT_EQUAL(1, source_->gets("new.example"));
+    }
+
+    void miss_wait_then_cache() {
+        source_->set_fetch("slow.example", fetched(sts::Mode::Enforce, {"mx.slow.example"}));
+        source_->close_gate();
+        RunningServer server(*source_, {"policyd_miss_wait=1s"});
+        auto client = server.client();
+        // The fetch is held: the request is answered NOTFOUND when the wait ends.
+        CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), client->ask("mta-sts slow.example"));
+        CPPUNIT_ASSERT_EQUAL(0, source_->gets("slow.example") - 1);  // started, still running
+        source_->open_gate();
+        source_->wait_gets_done("slow.example", 1);
+        // The fetch went on and filled the cache: now a hit.
+        CPPUNIT_ASSERT_EQUAL(std::string("OK secure match=mx.slow.example servername=hostname"),
+                             client->ask("mta-sts slow.example"));
+        CPPUNIT_ASSERT_EQUAL(1, source_->gets("slow.example"));
+    }
+
+    void miss_wait_zero() {
+        source_->set_fetch("now.example", fetched(sts::Mode::Enforce, {"mx.now.example"}));
+        source_->close_gate();
+        RunningServer server(*source_, {"policyd_miss_wait=0"});
+        auto client = server.client();
+        CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), client->ask("mta-sts now.example"));
+        source_->wait_gets_started("now.example", 1);
+        source_->open_gate();
+        source_->wait_gets_done("now.example", 1);
+        CPPUNIT_ASSERT_EQUAL(std::string("OK secure match=mx.now.example servername=hostname"),
+                             client->ask("mta-sts now.example"));
+    }
+
+    void reply_order_behind_a_miss() {
+        source_->set_fetch("later.example", fetched(sts::Mode::Enforce, {"mx.later.example"}));
+        source_->close_gate();
+        RunningServer server(*source_, {"policyd_miss_wait=90s"});
+        auto client = server.client();
+        client->send_raw(netstring::encode("mta-sts later.example") + netstring::encode("mta-sts .probe.example") +
+                         netstring::encode("mta-sts example.com"));
+        source_->wait_lookups("example.com", 1);  // the hit behind the miss was handled
+        source_->open_gate();
+        CPPUNIT_ASSERT_EQUAL(std::string("OK secure match=mx.later.example servername=hostname"), client->read_reply());
+        CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), client->read_reply());
+        CPPUNIT_ASSERT_EQUAL(kSecure, client->read_reply());
+    }
+
+    void fetch_failure_answers_notfound() {
+        sts::GetResult failed;
+        failed.failure = sts::FetchFailure::WebPkiInvalid;
+        failed.failure_reason = "certificate-expired";
+        source_->set_fetch("broken.example", failed);
+        source_->set_fetch("test.example", fetched(sts::Mode::Testing, {"mx.test.example"}));
+        RunningServer server(*source_, {"policyd_miss_wait=90s", "sts_tlsrpt_attributes=yes"});
+        auto client = server.client();
+        CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), client->ask("mta-sts broken.example"));
+        CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), client->ask("mta-sts test.example"));
+    }
+
+    void revalidation_in_background() {
+        source_->set_cached("old.example", fresh({"mx.old.example"}, true));
+        source_->set_fetch("old.example", fetched(sts::Mode::Enforce, {"mx2.old.example"}));
+        source_->close_gate();
+        RunningServer server(*source_, {});
+        auto client = server.client();
+        // Answered from the cache at once although the revalidation is held.
+        for (int i = 0; i < 5; ++i)
+            CPPUNIT_ASSERT_EQUAL(std::string("OK secure match=mx.old.example servername=hostname"),
+                                 client->ask("mta-sts old.example"));
+        source_->wait_gets_started("old.example", 1);
+        source_->open_gate();
+        source_->wait_gets_done("old.example", 1);
+        CPPUNIT_ASSERT_EQUAL(1, source_->gets("old.example"));  // one revalidation, not five
+        CPPUNIT_ASSERT_EQUAL(std::string("OK secure match=mx2.old.example servername=hostname"),
+                             client->ask("mta-sts old.example"));
+    }
+
+    void idle_connection_closed() {
+        RunningServer server(*source_, {"policyd_idle_timeout=1s"});
+        auto idle = server.client();
+        CPPUNIT_ASSERT_EQUAL(std::string("<closed>"), idle->read_reply());
+        auto fresh_client = server.client();
+        CPPUNIT_ASSERT_EQUAL(kSecure, fresh_client->ask("mta-sts example.com"));
+    }
+
+    void max_connections() {
+        RunningServer server(*source_, {"policyd_max_connections=2"});
+        auto a = server.client();
+        auto b = server.client();
+        CPPUNIT_ASSERT_EQUAL(kSecure, a->ask("mta-sts example.com"));
+        CPPUNIT_ASSERT_EQUAL(kSecure, b->ask("mta-sts example.com"));
+        auto c = server.client();
+        CPPUNIT_ASSERT_EQUAL(std::string("<closed>"), c->ask("mta-sts example.com"));
+        a.reset();
+        // A slot is free again once a connection is gone.
+        std::string reply;
+        do {
+            auto d = server.client();
+            reply = d->ask("mta-sts example.com");
+        } while (reply == "<closed>");
+        CPPUNIT_ASSERT_EQUAL(kSecure, reply);
+    }
+
+    void backlog_beyond_pipeline_limit() {
+        source_->set_fetch("held.example", fetched(sts::Mode::Enforce, {"mx.held.example"}));
+        source_->close_gate();
+        RunningServer server(*source_, {"policyd_miss_wait=90s"});
+        auto client = server.client();
+        // A miss at the front holds every reply behind it; more requests than
+        // kMaxPipelined wait parsed or unparsed, none is lost or reordered.
+        std::string all = netstring::encode("mta-sts held.example");
+        const int n = static_cast<int>(policyd::kMaxPipelined) * 3;
+        for (int i = 0; i < n; ++i) all += netstring::encode(i % 2 ? "mta-sts example.com" : "mta-sts .p.example");
+        client->send_raw(all);
+        source_->wait_gets_started("held.example", 1);
+        source_->open_gate();
+        CPPUNIT_ASSERT_EQUAL(std::string("OK secure match=mx.held.example servername=hostname"), client->read_reply());
+        for (int i = 0; i < n; ++i)
+            CPPUNIT_ASSERT_EQUAL(i % 2 ? kSecure : std::string("NOTFOUND "), client->read_reply());
+    }
+
+    void stop_drains_waiting_requests() {
+        source_->set_fetch("never.example", fetched(sts::Mode::Enforce, {"mx.never.example"}));
+        source_->close_gate();
+        auto server = std::make_unique<RunningServer>(*source_, std::vector<std::string>{"policyd_miss_wait=90s"});
+        auto client = server->client();
+        client->send("mta-sts never.example");
+        source_->wait_gets_started("never.example", 1);
+        std::thread stopper([&] { server->stop(); });
+        CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), client->read_reply());
+        CPPUNIT_ASSERT_EQUAL(std::string("<closed>"), client->read_reply());
+        source_->open_gate();  // lets the held fetch end so the server can join its workers
+        stopper.join();
+    }
+
+    void tlsrpt_attributes_on() {
+        RunningServer server(*source_, {"sts_tlsrpt_attributes=yes"});
+        auto client = server.client();
+        CPPUNIT_ASSERT_EQUAL(
+            kSecure + " policy_type=sts policy_domain=example.com mx_host_pattern=mx1.example.com"
+                      " mx_host_pattern=*.example.net { policy_string = version: STSv1 }"
+                      " { policy_string = mode: enforce } { policy_string = mx: mx1.example.com }"
+                      " { policy_string = mx: *.example.net } { policy_string = max_age: 86400 }",
+            client->ask("mta-sts example.com"));
+        CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), client->ask("mta-sts backoff.example"));
+    }
+
+private:
+    std::unique_ptr<testing::FakePolicySource> source_;
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(PolicydProtocolTest);

@@ -1,0 +1,248 @@
+// Unit tests of lib/dmarc/cache: TTL bounds, negative caching (RFC 2308 §5),
+// no caching of temporary failures, LRU eviction, size 0, remaining TTL, and
+// concurrent use. FakeResolver counts upstream queries; the clock is fake.
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "dmarc/cache.h"
+#include "fake_resolver.h"
+
+namespace {
+
+using std::chrono::seconds;
+using Time = std::chrono::steady_clock::time_point;
+
+struct FakeClock {
+    Time now{};
+    void advance(seconds s) { now += s; }
+    // The returned function refers to this clock: keep the clock alive.
+    dmarc::CachingResolver::Clock fn() {
+        return [this] { return now; };
+    }
+};
+
+dmarc::CacheLimits limits(std::size_t entries, int max_ttl, int negative_ttl) {
+    dmarc::CacheLimits l;
+    l.max_entries = entries;
+    l.max_ttl = seconds(max_ttl);
+    l.negative_ttl = seconds(negative_ttl);
+    return l;
+}
+
+dns::Answer negative(dns::Status status, std::uint32_t soa_minimum) {
+    dns::Answer a;
+    a.status = status;
+    a.negative_ttl = soa_minimum;
+    return a;
+}
+
+const char* kName = "_dmarc.example.com";
+
+}  // namespace
+
+class DmarcCacheTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(DmarcCacheTest);
+    CPPUNIT_TEST(positive_honours_ttl);
+    CPPUNIT_TEST(positive_bounded_by_max_ttl);
+    CPPUNIT_TEST(zero_ttl_not_cached);
+    CPPUNIT_TEST(key_is_name_and_type_case_insensitive);
+    CPPUNIT_TEST(negative_table);
+    CPPUNIT_TEST(temporary_failures_never_cached);
+    CPPUNIT_TEST(lru_eviction);
+    CPPUNIT_TEST(size_zero_disables);
+    CPPUNIT_TEST(limits_from_config);
+    CPPUNIT_TEST(concurrent_queries);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void positive_honours_ttl() {
+        testing::FakeResolver up;
+        up.txt(kName, {"v=DMARC1; p=reject"}, 300, true);
+        FakeClock clock;
+        dmarc::CachingResolver cache(up, limits(10, 3600, 300), clock.fn());
+        auto first = cache.query(kName, dns::RrType::TXT);
+        CPPUNIT_ASSERT_EQUAL(std::uint32_t(300), first.ttl);
+        clock.advance(seconds(100));
+        auto second = cache.query(kName, dns::RrType::TXT);
+        CPPUNIT_ASSERT_EQUAL(1, up.count(kName, dns::RrType::TXT));
+        CPPUNIT_ASSERT(second.ok());
+        CPPUNIT_ASSERT(second.authentic);
+        CPPUNIT_ASSERT_EQUAL(std::string("v=DMARC1; p=reject"), second.texts.at(0));
+        CPPUNIT_ASSERT_EQUAL(std::uint32_t(200), second.ttl);  // remaining TTL
+        clock.advance(seconds(199));
+        cache.query(kName, dns::RrType::TXT);
+        CPPUNIT_ASSERT_EQUAL(1, up.count(kName, dns::RrType::TXT));
+        clock.advance(seconds(1));  // 300 s: expired
+        cache.query(kName, dns::RrType::TXT);
+        CPPUNIT_ASSERT_EQUAL(2, up.count(kName, dns::RrType::TXT));
+        auto s = cache.stats();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), s.hits);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), s.misses);
+    }
+
+    void positive_bounded_by_max_ttl() {
+        testing::FakeResolver up;
+        up.txt(kName, {"v=DMARC1; p=none"}, 86400);
+        FakeClock clock;
+        dmarc::CachingResolver cache(up, limits(10, 60, 300), clock.fn());
+        cache.query(kName, dns::RrType::TXT);
+        clock.advance(seconds(59));
+        cache.query(kName, dns::RrType::TXT);
+        CPPUNIT_ASSERT_EQUAL(1, up.count(kName, dns::RrType::TXT));
+        clock.advance(seconds(1));
+        cache.query(kName, dns::RrType::TXT);
+        CPPUNIT_ASSERT_EQUAL(2, up.count(kName, dns::RrType::TXT));
+    }
+
+    void zero_ttl_not_cached() {
+        testing::FakeResolver up;
+        up.txt(kName, {"v=DMARC1; p=none"}, 0);
+        FakeClock clock;
+        dmarc::CachingResolver cache(up, limits(10, 3600, 300), clock.fn());
+        cache.query(kName, dns::RrType::TXT);
+        cache.query(kName, dns::RrType::TXT);
+        CPPUNIT_ASSERT_EQUAL(2, up.count(kName, dns::RrType::TXT));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), cache.size());
+    }
+
+    void key_is_name_and_type_case_insensitive() {
+        testing::FakeResolver up;
+        up.txt(kName, {"v=DMARC1; p=none"});
+        FakeClock clock;
+        dmarc::CachingResolver cache(up, limits(10, 3600, 300), clock.fn());
+        cache.query("_DMARC.Example.COM.", dns::RrType::TXT);
+        cache.query(kName, dns::RrType::TXT);
+        CPPUNIT_ASSERT_EQUAL(1, up.count(kName, dns::RrType::TXT));
+        cache.query(kName, dns::RrType::A);  // another type: another key
+        CPPUNIT_ASSERT_EQUAL(1, up.count(kName, dns::RrType::A));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), cache.size());
+    }
+
+    void negative_table() {
+        struct Case {
+            const char* label;
+            dns::Status status;
+            std::uint32_t soa_minimum;
+            int bound;
+            int cached_for;  // seconds the answer stays cached
+        };
+        const Case cases[] = {
+            {"nxdomain soa below bound", dns::Status::NxDomain, 60, 300, 60},
+            {"nxdomain soa above bound", dns::Status::NxDomain, 3600, 300, 300},
+            {"nxdomain no soa", dns::Status::NxDomain, 0, 300, 300},
+            {"nodata soa below bound", dns::Status::NoData, 30, 300, 30},
+            {"nodata no soa short bound", dns::Status::NoData, 0, 10, 10},
+        };
+        for (const auto& c : cases) {
+            testing::FakeResolver up;
+            up.set(kName, dns::RrType::TXT, negative(c.status, c.soa_minimum));
+            FakeClock clock;
+            dmarc::CachingResolver cache(up, limits(10, 3600, c.bound), clock.fn());
+            auto a = cache.query(kName, dns::RrType::TXT);
+            CPPUNIT_ASSERT_MESSAGE(c.label, a.status == c.status);
+            clock.advance(seconds(c.cached_for - 1));
+            auto b = cache.query(kName, dns::RrType::TXT);
+            CPPUNIT_ASSERT_MESSAGE(c.label, b.status == c.status);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, 1, up.count(kName, dns::RrType::TXT));
+            clock.advance(seconds(1));
+            cache.query(kName, dns::RrType::TXT);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, 2, up.count(kName, dns::RrType::TXT));
+        }
+    }
+
+    void temporary_failures_never_cached() {
+        for (auto status : {dns::Status::ServFail, dns::Status::Timeout}) {
+            testing::FakeResolver up;
+            up.fail(kName, dns::RrType::TXT, status);
+            FakeClock clock;
+            dmarc::CachingResolver cache(up, limits(10, 3600, 300), clock.fn());
+            CPPUNIT_ASSERT(cache.query(kName, dns::RrType::TXT).status == status);
+            CPPUNIT_ASSERT(cache.query(kName, dns::RrType::TXT).status == status);
+            CPPUNIT_ASSERT_EQUAL(2, up.count(kName, dns::RrType::TXT));
+            CPPUNIT_ASSERT_EQUAL(std::size_t(0), cache.size());
+        }
+    }
+
+    void lru_eviction() {
+        testing::FakeResolver up;
+        for (const char* n : {"_dmarc.a.example", "_dmarc.b.example", "_dmarc.c.example"})
+            up.txt(n, {"v=DMARC1; p=none"});
+        FakeClock clock;
+        dmarc::CachingResolver cache(up, limits(2, 3600, 300), clock.fn());
+        cache.query("_dmarc.a.example", dns::RrType::TXT);
+        cache.query("_dmarc.b.example", dns::RrType::TXT);
+        cache.query("_dmarc.a.example", dns::RrType::TXT);  // a is now most recent
+        cache.query("_dmarc.c.example", dns::RrType::TXT);  // evicts b
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), cache.size());
+        up.reset_counts();
+        cache.query("_dmarc.a.example", dns::RrType::TXT);
+        cache.query("_dmarc.c.example", dns::RrType::TXT);
+        CPPUNIT_ASSERT_EQUAL(0, up.total());
+        cache.query("_dmarc.b.example", dns::RrType::TXT);
+        CPPUNIT_ASSERT_EQUAL(1, up.count("_dmarc.b.example", dns::RrType::TXT));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), cache.size());
+    }
+
+    void size_zero_disables() {
+        testing::FakeResolver up;
+        up.txt(kName, {"v=DMARC1; p=none"});
+        FakeClock clock;
+        dmarc::CachingResolver cache(up, limits(0, 3600, 300), clock.fn());
+        cache.query(kName, dns::RrType::TXT);
+        cache.query(kName, dns::RrType::TXT);
+        CPPUNIT_ASSERT_EQUAL(2, up.count(kName, dns::RrType::TXT));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), cache.size());
+    }
+
+    void limits_from_config() {
+        config::Loader loader;
+        loader.load_text("dmarc_cache_size = 7\ndmarc_cache_max_ttl = 2m\ndmarc_cache_negative_ttl = 30s\n", "t.conf");
+        auto cfg = loader.finish();
+        CPPUNIT_ASSERT(cfg);
+        auto l = dmarc::CacheLimits::from_config(*cfg);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(7), l.max_entries);
+        CPPUNIT_ASSERT_EQUAL(120L, static_cast<long>(l.max_ttl.count()));
+        CPPUNIT_ASSERT_EQUAL(30L, static_cast<long>(l.negative_ttl.count()));
+        auto d = dmarc::CacheLimits::from_config(config::Config());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(10000), d.max_entries);
+        CPPUNIT_ASSERT_EQUAL(3600L, static_cast<long>(d.max_ttl.count()));
+        CPPUNIT_ASSERT_EQUAL(300L, static_cast<long>(d.negative_ttl.count()));
+    }
+
+    // Many threads over a small cache: every answer is right and the cache
+    // never exceeds its bound (run under the sanitizers by ./build.sh check).
+    void concurrent_queries() {
+        class Locked : public dns::Resolver {
+        public:
+            dns::Answer query(std::string_view name, dns::RrType type) override {
+                std::lock_guard lock(m);
+                return fake.query(name, type);
+            }
+            std::mutex m;
+            testing::FakeResolver fake;
+        } up;
+        for (int i = 0; i < 8; ++i)
+            up.fake.txt("_dmarc.d" + std::to_string(i) + ".example", {"v=DMARC1; p=" + std::to_string(i)});
+        dmarc::CachingResolver cache(up, limits(4, 3600, 300));
+        std::atomic<int> wrong{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 4; ++t)
+            threads.emplace_back([&, t] {
+                for (int i = 0; i < 500; ++i) {
+                    int d = (i + t) % 8;
+                    auto a = cache.query("_dmarc.d" + std::to_string(d) + ".example", dns::RrType::TXT);
+                    if (!a.ok() || a.texts.at(0) != "v=DMARC1; p=" + std::to_string(d)) ++wrong;
+                }
+            });
+        for (auto& th : threads) th.join();
+        CPPUNIT_ASSERT_EQUAL(0, wrong.load());
+        CPPUNIT_ASSERT(cache.size() <= 4);
+        auto s = cache.stats();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2000), s.hits + s.misses);
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(DmarcCacheTest);
