@@ -102,7 +102,7 @@ int cmd_report(const Context& ctx, Args args) {
         std::cout << "nothing to report: " << error << "\n";
         return parsed.options.range || parsed.options.domain ? kExitNegative : kExitOk;
     }
-    report::DnsReportAuth auth(*resolver);
+    report::DnsReportAuth auth(*resolver, config);
     report::RunResult result = report::run_reports(config, *history, auth, parsed.options);
     if (!result.error.empty()) {
         std::cerr << "mtaguard: report: " << result.error << "\n";

@@ -1,6 +1,9 @@
 // mail: see mail.h.
 #include "report/mail.h"
 
+#include "dmarc/discovery.h"
+#include "dmarc/report_auth.h"
+
 #include <libpsl.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -282,23 +285,15 @@ AuthDecision DnsReportAuth::authorize(const std::string& policy_domain,
     std::string policy = lower(policy_domain);
     std::string dest = lower(destination_domain);
     // RFC 9990 §4: the check applies when the organizational domains differ.
-    if (psl_org_domain(policy) == psl_org_domain(dest)) return AuthDecision::Authorized;
-    // RFC 9990 §4 steps 1-4: <policy-domain>._report._dmarc.<destination host>
-    std::string name = policy + "._report._dmarc." + dest;
-    if (name.size() > kMaxDomain) return AuthDecision::Refused;
-    dns::Answer answer = resolver_.query(name, dns::RrType::TXT);
-    if (answer.temporary()) return AuthDecision::TempError;  // step 5
-    if (!answer.ok()) return AuthDecision::Refused;
-    // Steps 6-8: any record starting with the v=DMARC1 tag authorizes.
-    for (const auto& text : answer.texts) {
-        std::string t = text;
-        t.erase(0, t.find_first_not_of(" \t"));
-        if (!iequals_prefix(t, "v=dmarc1")) continue;
-        std::string rest = t.substr(8);
-        rest.erase(0, rest.find_first_not_of(" \t"));
-        if (rest.empty() || rest[0] == ';') return AuthDecision::Authorized;
-    }
-    return AuthDecision::Refused;
+    dmarc::OrgDomain policy_org = dmarc::orgdomain(policy, resolver_, config_);
+    dmarc::OrgDomain dest_org = dmarc::orgdomain(dest, resolver_, config_);
+    if (!policy_org.ok || !dest_org.ok) return AuthDecision::TempError;
+    if (policy_org.domain == dest_org.domain) return AuthDecision::Authorized;
+    // RFC 9990 §4 steps 1-8: a TXT record starting with v=DMARC1 at
+    // <policy-domain>._report._dmarc.<destination host>.
+    dmarc::ReportAuth auth = dmarc::check_report_destination(policy, dest, resolver_);
+    if (auth.status == dmarc::LookupStatus::TempError) return AuthDecision::TempError;  // step 5
+    return auth.accepts ? AuthDecision::Authorized : AuthDecision::Refused;
 }
 
 }  // namespace report

@@ -15,8 +15,9 @@
 //                      (fork/exec, no shell); waits at most kSendTimeout.
 // ReportAuth           the external-destination check of RFC 9990 §4 behind an
 //                      interface (DnsReportAuth: organizational domains compared
-//                      with the public suffix list, then the TXT record
-//                      <policy-domain>._report._dmarc.<destination>).
+//                      under dmarc_discovery (dmarc::orgdomain), then the TXT
+//                      record <policy-domain>._report._dmarc.<destination>
+//                      (dmarc::check_report_destination)).
 #pragma once
 
 #include <chrono>
@@ -26,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config.h"
 #include "dns.h"
 
 namespace report {
@@ -79,12 +81,13 @@ public:
 
 class DnsReportAuth : public ReportAuth {
 public:
-    explicit DnsReportAuth(dns::Resolver& resolver) : resolver_(resolver) {}
+    DnsReportAuth(dns::Resolver& resolver, const config::Config& config) : resolver_(resolver), config_(config) {}
     AuthDecision authorize(const std::string& policy_domain,
                            const std::string& destination_domain) override;
 
 private:
     dns::Resolver& resolver_;
+    const config::Config& config_;
 };
 
 // RFC 9990 §2.5 dmarc-subject: "Report" 1*FWS "Domain:" 1*FWS domain

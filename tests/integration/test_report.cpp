@@ -33,7 +33,10 @@ std::string entry(const std::string& qname, const std::string& flags, const std:
 std::string zone() {
     return entry("other.example._report._dmarc.test.example.", "NOERROR",
                  "other.example._report._dmarc.test.example. 300 IN TXT \"v=DMARC1\"\n") +
-           entry("third.example._report._dmarc.test.example.", "NXDOMAIN", "");
+           entry("third.example._report._dmarc.test.example.", "NXDOMAIN", "") +
+           // Any other question (the tree walks of organizational domains): NXDOMAIN.
+           "ENTRY_BEGIN\nMATCH opcode\nADJUST copy_id copy_query\nREPLY QR RD RA NXDOMAIN\n"
+           "SECTION QUESTION\nSECTION ANSWER\nENTRY_END\n";
 }
 
 report::Evaluation evaluation(std::int64_t time, const std::string& policy_domain, const std::string& ip,

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "config.h"
 #include "fake_resolver.h"
 #include "report/mail.h"
 #include "report/xml.h"
@@ -181,34 +182,40 @@ public:
 
     void external_destinations() {
         testing::FakeResolver dns;
+        dns.txt("_dmarc.example.com", {"v=DMARC1; p=reject"});
         dns.txt("example.com._report._dmarc.reports.example.net", {"v=DMARC1"});
         dns.txt("example.com._report._dmarc.wild.example", {"v=DMARC1; rua=mailto:x@wild.example"});
         dns.txt("example.com._report._dmarc.notdmarc.example", {"v=spf1 -all", "v=DMARC10"});
         dns.fail("example.com._report._dmarc.broken.example", dns::RrType::TXT, dns::Status::ServFail);
-        report::DnsReportAuth auth(dns);
+        dns.fail("_dmarc.dnsdown.example", dns::RrType::TXT, dns::Status::Timeout);
         const std::string long_name = std::string(60, 'a') + "." + std::string(60, 'b') + "." +
                                       std::string(60, 'c') + "." + std::string(60, 'd') + ".example";
+        config::Config treewalk;  // dmarc_discovery = treewalk (the default)
+        report::DnsReportAuth auth(dns, treewalk);
         using D = report::AuthDecision;
         struct Case {
             const char* label;
             const char* policy;
             const char* dest;
             D expected;
-            int queries;
+            int txt_queries;  // of <policy>._report._dmarc.<dest>
         } cases[] = {
             {"same domain", "example.com", "example.com", D::Authorized, 0},
-            {"same organization", "news.example.com", "Reports.Example.com", D::Authorized, 0},
+            {"same organization (tree walk finds _dmarc.example.com)", "news.example.com",
+             "Reports.Example.com", D::Authorized, 0},
             {"authorized", "example.com", "reports.example.net", D::Authorized, 1},
             {"authorized with tags", "example.com", "wild.example", D::Authorized, 1},
             {"no record", "example.com", "victim.example", D::Refused, 1},
             {"not a DMARC record", "example.com", "notdmarc.example", D::Refused, 1},
             {"temporary", "example.com", "broken.example", D::TempError, 1},
+            {"organizational domain unknown", "example.com", "dnsdown.example", D::TempError, 0},
             {"name too long", "example.com", long_name.c_str(), D::Refused, 0},
         };
         for (const auto& c : cases) {
             dns.reset_counts();
             CPPUNIT_ASSERT_MESSAGE(c.label, c.expected == auth.authorize(c.policy, c.dest));
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.queries, dns.total());
+            std::string name = domain::lower(std::string(c.policy) + "._report._dmarc." + c.dest);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.txt_queries, dns.count(name, dns::RrType::TXT));
         }
     }
 

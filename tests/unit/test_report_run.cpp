@@ -65,7 +65,7 @@ struct Fixture {
     }
 
     report::RunResult run(report::RunOptions options) {
-        report::DnsReportAuth auth(dns);
+        report::DnsReportAuth auth(dns, *config);
         return report::run_reports(*config, history, auth, options);
     }
 
