@@ -9,8 +9,10 @@
 #
 # Unix sockets throughout, as on most Postfix hosts (and free of the Nagle /
 # delayed-ACK stalls that TCP adds to multi-packet milter replies).
-# Prints messages/s, p50 and p99 latency at 1, 8 and 32 connections, and the
-# ratios mtaguard/OpenDMARC and mtaguard/null. Record results in bench/README.md.
+# Prints messages/s, p50 and p99 latency at 1, 8 and 32 connections, the
+# ratios mtaguard/OpenDMARC and mtaguard/null, each filter's CPU time per
+# message (utime+stime of its processes from /proc: the steadier figure on a
+# shared machine, where the load generator competes for the CPU) and peak RSS. Record results in bench/README.md.
 set -euo pipefail
 BUILD=$(cd "${1:-$(dirname "$0")/../build}" && pwd)
 MESSAGES=${MESSAGES:-2000}
@@ -68,12 +70,26 @@ opendmarc -f -c "$work/opendmarc.conf" > "$work/opendmarc.log" 2>&1 &
 "$BUILD/bench/null-milter" "unix:$work/null.sock" > "$work/null.log" 2>&1 &
 sleep 1
 
-declare -A rate p99
+declare -A rate p99 cpu
+# CPU ticks (utime+stime) of every process of a filter: mtaguard-milter is a
+# supervisor and its libmilter worker.
+pids_of() { pgrep -x "$1" | tr '\n' ' '; }
+ticks() {
+    local t=0 p
+    for p in $(pids_of "$1"); do t=$((t + $(awk '{ print $14 + $15 }' /proc/"$p"/stat))); done
+    echo "$t"
+}
+HZ=$(getconf CLK_TCK)
+declare -A proc=([mtaguard]=mtaguard-milter [opendmarc]=opendmarc [null]=null-milter)
 run() {  # run NAME SOCKET CONNECTIONS EXPECT
-    local out
+    local out before after
+    before=$(ticks "${proc[$1]}")
     out=$("$BUILD/bench/milter-load" --socket "unix:$work/$2.sock" --connections "$3" \
         --messages $((MESSAGES / $3 + 1)) --domains "$DOMAINS" --authserv-id bench.example --expect "$4") || true
-    echo "$1 $out"
+    after=$(ticks "${proc[$1]}")
+    cpu[$1/$3]=$(awk -v a="$after" -v b="$before" -v hz="$HZ" -v n="$(( (MESSAGES / $3 + 1) * $3 ))" \
+        'BEGIN { printf "%.0f", (a - b) * 1e6 / hz / n }')
+    echo "$1 $out cpu_us_per_msg=${cpu[$1/$3]}"
     rate[$1/$3]=$(sed -E 's/.*msgs_per_s=([0-9]+).*/\1/' <<<"$out")
     p99[$1/$3]=$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$out")
 }
@@ -83,13 +99,20 @@ for c in 1 8 32; do
     run null null "$c" ''
 done
 echo
-printf '%-6s %14s %14s %14s %18s %18s\n' conns mtaguard/s opendmarc/s null/s mtaguard/opendmarc mtaguard/null
+printf '%-6s %12s %12s %12s %10s %10s %14s %14s\n' conns mtaguard/s opendmarc/s null/s mtg/odm mtg/null \
+    'cpu us mtg/odm' 'cpu us null'
 for c in 1 8 32; do
-    printf '%-6s %14s %14s %14s %18s %18s\n' "$c" "${rate[mtaguard/$c]}" "${rate[opendmarc/$c]}" "${rate[null/$c]}" \
+    printf '%-6s %12s %12s %12s %10s %10s %14s %14s\n' "$c" "${rate[mtaguard/$c]}" "${rate[opendmarc/$c]}" \
+        "${rate[null/$c]}" \
         "$(awk "BEGIN{printf \"%.2f\", ${rate[mtaguard/$c]}/${rate[opendmarc/$c]}}")" \
-        "$(awk "BEGIN{printf \"%.2f\", ${rate[mtaguard/$c]}/${rate[null/$c]}}")"
+        "$(awk "BEGIN{printf \"%.2f\", ${rate[mtaguard/$c]}/${rate[null/$c]}}")" \
+        "${cpu[mtaguard/$c]}/${cpu[opendmarc/$c]}" "${cpu[null/$c]}"
 done
-for name in mtaguard opendmarc; do
-    pid=$(pgrep -x "$( [ $name = mtaguard ] && echo mtaguard-milter || echo opendmarc)" | head -1)
-    echo "peak RSS $name: $(awk '/VmHWM/ {print $2}' /proc/$pid/status) KiB"
+for name in mtaguard-milter opendmarc null-milter; do
+    peak=0
+    for pid in $(pids_of "$name"); do
+        v=$(awk '/VmHWM/ {print $2}' /proc/"$pid"/status)
+        [ "$v" -gt "$peak" ] && peak=$v
+    done
+    echo "peak RSS $name: $peak KiB"
 done

@@ -1,0 +1,224 @@
+// callbacks: libmilter glue. Each callback hands its strings to the Session
+// (session.h) and, at end of message, applies the Outcome: delete forged
+// Authentication-Results (smfi_chgheader with a NULL value, highest index
+// first so earlier indexes stay valid), insert ours at index 0, then reject,
+// tempfail or quarantine.
+//
+// Negotiation (milter protocol v6, as Postfix >= 2.6 speaks it): actions
+// ADDHDRS, CHGHDRS, QUARANTINE, SETSYMLIST; steps not needed are switched off
+// (RCPT, DATA, body, EOH, unknown commands) and headers/HELO need no reply
+// when the MTA offers that. Macros are requested at the stages Postfix
+// defines them: {client_addr} j {daemon_name} at connect, {auth_authen}
+// {mail_addr} at MAIL, i at end of message.
+//
+// A callback never lets an exception escape into libmilter: an unexpected
+// failure tempfails the message (and is logged).
+#include "callbacks.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <atomic>
+#include <cstring>
+#include <exception>
+
+#include "dmarc/evaluate.h"
+#include "log.h"
+#include "session.h"
+
+namespace milter {
+namespace {
+
+std::atomic<std::shared_ptr<const Runtime>> g_runtime;
+
+constexpr unsigned long kActions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST;
+constexpr unsigned long kStepsOff = SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOBODY | SMFIP_NOEOH | SMFIP_NOUNKNOWN;
+constexpr unsigned long kNoReply = SMFIP_NR_HDR | SMFIP_NR_HELO;
+
+struct Connection {
+    Session session;
+    unsigned long protocol = 0;  // the negotiated SMFIP_* flags
+    sfsistat reply(unsigned long no_reply_flag) const {
+        return (protocol & no_reply_flag) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+    }
+};
+
+Connection* connection(SMFICTX* ctx) {
+    auto* c = static_cast<Connection*>(smfi_getpriv(ctx));
+    if (!c) {
+        c = new Connection;
+        smfi_setpriv(ctx, c);
+    }
+    return c;
+}
+
+std::string macro(SMFICTX* ctx, const char* name) {
+    const char* v = smfi_getsymval(ctx, const_cast<char*>(name));
+    return v ? v : "";
+}
+
+std::string address_text(const sockaddr* sa) {
+    char buf[INET6_ADDRSTRLEN] = {};
+    if (!sa) return "";
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, buf, sizeof buf);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, buf, sizeof buf);
+    return buf;
+}
+
+void log_skip(const std::string& reason, const std::string& client, const std::string& detail) {
+    logging::info(logging::fields({{"skipped", reason}, {"client", client}, {"detail", detail}}));
+}
+
+template <typename F>
+sfsistat guarded(const char* stage, F&& body) {
+    try {
+        return body();
+    } catch (const std::exception& e) {
+        logging::error(std::string("milter ") + stage + ": " + e.what());
+    } catch (...) {
+        logging::error(std::string("milter ") + stage + ": unknown failure");
+    }
+    return SMFIS_TEMPFAIL;
+}
+
+sfsistat on_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned long, unsigned long,
+                      unsigned long* pf0, unsigned long* pf1, unsigned long* pf2, unsigned long* pf3) {
+    return guarded("negotiate", [&] {
+        if ((f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS)) != (SMFIF_ADDHDRS | SMFIF_CHGHDRS)) {
+            logging::error("MTA does not offer the header actions mtaguard-milter needs");
+            return SMFIS_REJECT;
+        }
+        Connection* c = connection(ctx);
+        *pf0 = f0 & kActions;
+        c->protocol = f1 & (kStepsOff | kNoReply);
+        *pf1 = c->protocol;
+        *pf2 = *pf3 = 0;
+        if (f0 & SMFIF_SETSYMLIST) {
+            smfi_setsymlist(ctx, SMFIM_CONNECT, const_cast<char*>("{client_addr} j {daemon_name}"));
+            smfi_setsymlist(ctx, SMFIM_ENVFROM, const_cast<char*>("{auth_authen} {mail_addr}"));
+            smfi_setsymlist(ctx, SMFIM_EOM, const_cast<char*>("i"));
+        }
+        return SMFIS_CONTINUE;
+    });
+}
+
+sfsistat on_connect(SMFICTX* ctx, char*, _SOCK_ADDR* hostaddr) {
+    return guarded("connect", [&] {
+        Connection* c = connection(ctx);
+        std::string ip = address_text(hostaddr);
+        if (ip.empty()) ip = macro(ctx, "{client_addr}");
+        std::string skip = c->session.connect(current_runtime(), ip);
+        if (skip.empty()) return SMFIS_CONTINUE;
+        log_skip(skip, ip, "");
+        return SMFIS_ACCEPT;
+    });
+}
+
+sfsistat on_helo(SMFICTX* ctx, char* name) {
+    return guarded("helo", [&] {
+        Connection* c = connection(ctx);
+        c->session.helo(name ? name : "");
+        return c->reply(SMFIP_NR_HELO);
+    });
+}
+
+sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
+    return guarded("envfrom", [&] {
+        Connection* c = connection(ctx);
+        std::string sender = argv && argv[0] ? argv[0] : "";
+        std::string auth = macro(ctx, "{auth_authen}");
+        std::string skip = c->session.mail(sender, auth);
+        if (skip.empty()) return SMFIS_CONTINUE;
+        log_skip(skip, c->session.facts().client_ip, "user=" + auth);
+        return SMFIS_ACCEPT;
+    });
+}
+
+sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
+    return guarded("header", [&] {
+        Connection* c = connection(ctx);
+        c->session.header(name ? name : "", value ? value : "");
+        return c->reply(SMFIP_NR_HDR);
+    });
+}
+
+sfsistat apply(SMFICTX* ctx, const Outcome& out) {
+    static char kAuthRes[] = "Authentication-Results";
+    for (int index : out.delete_authres) smfi_chgheader(ctx, kAuthRes, index, nullptr);
+    if (!out.add_authres.empty()) smfi_insheader(ctx, 0, kAuthRes, const_cast<char*>(out.add_authres.c_str()));
+    logging::info(out.log_line);
+    switch (out.action) {
+        case dmarc::Action::Accept: return SMFIS_CONTINUE;
+        case dmarc::Action::Quarantine:
+            smfi_quarantine(ctx, const_cast<char*>(out.quarantine_reason.c_str()));
+            return SMFIS_CONTINUE;
+        case dmarc::Action::Reject:
+        case dmarc::Action::TempFail: {
+            // smfi_setreply treats '%' as a format character.
+            std::string text = out.smtp_text;
+            for (auto& ch : text)
+                if (ch == '%') ch = ' ';
+            smfi_setreply(ctx, const_cast<char*>(out.smtp_code.c_str()), const_cast<char*>(out.smtp_xcode.c_str()),
+                          const_cast<char*>(text.c_str()));
+            return out.action == dmarc::Action::Reject ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+        }
+    }
+    return SMFIS_CONTINUE;
+}
+
+sfsistat on_eom(SMFICTX* ctx) {
+    return guarded("eom", [&] {
+        Connection* c = connection(ctx);
+        const Runtime* rt = c->session.runtime();
+        if (!rt) return SMFIS_CONTINUE;  // no connect stage seen
+        Evaluator evaluate = [rt](const dmarc::MessageFacts& facts) {
+            return dmarc::evaluate(facts, *rt->resolver, *rt->config);
+        };
+        Outcome out = c->session.end_of_message(macro(ctx, "i"), evaluate);
+        sfsistat status = apply(ctx, out);
+        c->session.abort_message();
+        return status;
+    });
+}
+
+sfsistat on_abort(SMFICTX* ctx) {
+    if (auto* c = static_cast<Connection*>(smfi_getpriv(ctx))) c->session.abort_message();
+    return SMFIS_CONTINUE;
+}
+
+sfsistat on_close(SMFICTX* ctx) {
+    delete static_cast<Connection*>(smfi_getpriv(ctx));
+    smfi_setpriv(ctx, nullptr);
+    return SMFIS_CONTINUE;
+}
+
+}  // namespace
+
+void set_runtime(std::shared_ptr<const Runtime> runtime) { g_runtime.store(std::move(runtime)); }
+std::shared_ptr<const Runtime> current_runtime() { return g_runtime.load(); }
+
+smfiDesc& filter_description() {
+    static smfiDesc desc = {
+        const_cast<char*>("mtaguard-milter"),
+        SMFI_VERSION,
+        SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST,
+        on_connect,
+        on_helo,
+        on_envfrom,
+        nullptr,  // envrcpt
+        on_header,
+        nullptr,  // eoh
+        nullptr,  // body
+        on_eom,
+        on_abort,
+        on_close,
+        nullptr,  // unknown
+        nullptr,  // data
+        on_negotiate,
+    };
+    return desc;
+}
+
+}  // namespace milter

@@ -1,0 +1,214 @@
+// session: see session.h.
+#include "session.h"
+
+#include <algorithm>
+
+#include "domain.h"
+#include "log.h"
+
+namespace milter {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && domain::lower(a) == domain::lower(b);
+}
+
+// Cut an oversized value so the parsers see it is too long without our
+// keeping all of it.
+std::string bounded(std::string_view value) {
+    return std::string(value.substr(0, std::min(value.size(), kMaxHeaderValue + 1)));
+}
+
+// RFC 5322 §3.2.2: skip white space and (nested) comments.
+std::size_t skip_cfws(std::string_view v, std::size_t i) {
+    int depth = 0;
+    for (; i < v.size(); ++i) {
+        char c = v[i];
+        if (depth > 0 && c == '\\') {
+            ++i;  // quoted-pair inside a comment
+        } else if (c == '(') {
+            ++depth;
+        } else if (c == ')' && depth > 0) {
+            --depth;
+        } else if (depth == 0 && c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+            break;
+        }
+    }
+    return i;
+}
+
+std::string join(const std::vector<std::string>& items, char sep = ',') {
+    std::string out;
+    for (const auto& s : items) {
+        if (!out.empty()) out += sep;
+        out += s;
+    }
+    return out;
+}
+
+std::string auth_facts(const std::vector<dmarc::AuthFact>& facts) {
+    std::vector<std::string> items;
+    for (const auto& f : facts) items.push_back(f.result + ":" + f.domain);
+    return join(items);
+}
+
+}  // namespace
+
+std::string strip_angle_brackets(std::string_view address) {
+    if (address.size() >= 2 && address.front() == '<' && address.back() == '>')
+        address = address.substr(1, address.size() - 2);
+    return std::string(address);
+}
+
+std::string authserv_id_of(std::string_view value) {
+    std::size_t i = skip_cfws(value, 0);
+    std::string id;
+    if (i < value.size() && value[i] == '"') {
+        // RFC 5322 §3.2.4 quoted-string
+        for (++i; i < value.size() && value[i] != '"'; ++i) {
+            if (value[i] == '\\' && i + 1 < value.size()) ++i;
+            id += value[i];
+        }
+    } else {
+        // RFC 2045 §5.1 token: up to white space, a comment or ';'
+        for (; i < value.size(); ++i) {
+            char c = value[i];
+            if (c == ';' || c == '(' || c == ' ' || c == '\t' || c == '\r' || c == '\n') break;
+            id += c;
+        }
+    }
+    return domain::lower(id);
+}
+
+bool claims_own_id(std::string_view header_id, std::string_view own_id, std::string_view queue_id) {
+    if (own_id.empty() || header_id.size() < own_id.size()) return false;
+    if (!iequals(header_id.substr(0, own_id.size()), own_id)) return false;
+    if (header_id.size() == own_id.size()) return true;  // unbound: arrived with the message
+    if (header_id[own_id.size()] != '/') return false;    // a different id that shares a prefix
+    std::string_view bound_to = header_id.substr(own_id.size() + 1);
+    // Queue ids are case-sensitive (Postfix long queue ids); authserv_id_of
+    // lowercased the header, so compare without case: a forger still cannot
+    // know the id before the message is queued.
+    return queue_id.empty() || !iequals(bound_to, queue_id);
+}
+
+std::string Session::connect(std::shared_ptr<const Runtime> runtime, std::string client_ip) {
+    runtime_ = std::move(runtime);
+    client_ip_ = std::move(client_ip);
+    message_ = Message{};
+    if (client_ip_.empty() || runtime_->skip_networks.empty()) return "";
+    auto address = net::parse_address(client_ip_);
+    if (address && runtime_->skip_networks.contains(*address)) return "client in milter_skip_networks";
+    return "";
+}
+
+std::string Session::mail(std::string_view envelope_from, std::string_view auth_authen) {
+    message_ = Message{};
+    message_.facts.envelope_from = strip_angle_brackets(envelope_from);
+    message_.facts.helo = helo_;
+    message_.facts.client_ip = client_ip_;
+    if (!auth_authen.empty() && runtime_->config->boolean("milter_skip_authenticated"))
+        return "authenticated submission";
+    return "";
+}
+
+void Session::header(std::string_view name, std::string_view value) {
+    auto& f = message_.facts;
+    auto collect = [&](std::vector<std::string>& into) {
+        if (into.size() < kMaxCollectedHeaders) into.push_back(bounded(value));
+        else ++message_.ignored_headers;
+    };
+    if (iequals(name, "From")) {
+        if (f.from_headers.size() < kMaxFromHeaders) f.from_headers.push_back(bounded(value));
+        else message_.from_overflow = true;
+    } else if (iequals(name, "Authentication-Results")) {
+        if (message_.authres_ids.size() < kMaxDeletions) message_.authres_ids.push_back(authserv_id_of(value));
+        collect(f.authentication_results);
+    } else if (iequals(name, "Received-SPF")) {
+        collect(f.received_spf);
+    }
+}
+
+Outcome Session::overflow_outcome(const std::string& queue_id) const {
+    Outcome out;
+    const auto& config = *runtime_->config;
+    std::string reason = "more than " + std::to_string(kMaxFromHeaders) + " From header fields";
+    out.add_authres = runtime_->authserv_id + "; dmarc=permerror (" + reason + ")";
+    if (config.boolean("dmarc_reject_failures")) {
+        out.action = dmarc::Action::Reject;
+        out.smtp_code = "550";
+        out.smtp_xcode = "5.7.1";
+        out.smtp_text = "DMARC: " + reason;
+    }
+    out.log_line = logging::fields({{"queue_id", queue_id},
+                                    {"client", client_ip_},
+                                    {"status", "permerror"},
+                                    {"action", dmarc::action_name(out.action)},
+                                    {"reason", reason}});
+    return out;
+}
+
+Outcome Session::end_of_message(std::string queue_id, const Evaluator& evaluate) {
+    message_.facts.queue_id = std::move(queue_id);
+    const auto& facts = message_.facts;
+    Outcome out = message_.from_overflow ? overflow_outcome(facts.queue_id) : Outcome{};
+
+    // RFC 8601 §5: delete what claims our id; keep it out of the facts too.
+    std::vector<std::string> believed;
+    for (std::size_t i = 0; i < message_.authres_ids.size(); ++i) {
+        bool forged = claims_own_id(message_.authres_ids[i], runtime_->authserv_id, facts.queue_id);
+        if (forged) out.delete_authres.push_back(static_cast<int>(i) + 1);
+        else if (i < facts.authentication_results.size()) believed.push_back(facts.authentication_results[i]);
+    }
+    std::reverse(out.delete_authres.begin(), out.delete_authres.end());
+    if (message_.from_overflow) return out;
+
+    dmarc::MessageFacts trusted = facts;
+    trusted.authentication_results = std::move(believed);
+    dmarc::Verdict v = evaluate(trusted);
+
+    out.action = v.action;
+    out.smtp_code = v.smtp_code;
+    out.smtp_xcode = v.smtp_xcode;
+    out.smtp_text = v.smtp_text;
+    if (v.action == dmarc::Action::Reject && out.smtp_code.empty()) {
+        out.smtp_code = "550";
+        out.smtp_xcode = "5.7.1";
+        out.smtp_text = "DMARC policy of " + v.header_from + " rejects this message";
+    } else if (v.action == dmarc::Action::TempFail && out.smtp_code.empty()) {
+        out.smtp_code = "451";
+        out.smtp_xcode = "4.7.1";
+        out.smtp_text = "DMARC policy of " + v.header_from + " cannot be determined now";
+    }
+    if (v.action == dmarc::Action::Quarantine) out.quarantine_reason = "DMARC quarantine policy of " + v.header_from;
+    if (v.action != dmarc::Action::Reject) out.add_authres = v.header_value;
+
+    std::vector<std::string> authors;
+    std::string policy_domain, policy;
+    for (const auto& d : v.domains) {
+        authors.push_back(d.author_domain);
+        if (d.author_domain == v.header_from || policy_domain.empty()) {
+            policy_domain = d.policy_domain.value_or("");
+            policy = d.requested ? std::string(dmarc::policy_name(*d.requested)) : "";
+        }
+    }
+    std::string from = authors.empty() ? v.header_from : join(authors);
+    std::string spf = auth_facts(v.spf), dkim = auth_facts(v.dkim);
+    std::string deleted = std::to_string(out.delete_authres.size());
+    std::string ignored = std::to_string(message_.ignored_headers);
+    out.log_line = logging::fields({{"queue_id", facts.queue_id},
+                                    {"client", facts.client_ip},
+                                    {"from", from},
+                                    {"status", dmarc::status_name(v.status)},
+                                    {"policy_domain", policy_domain},
+                                    {"policy", policy},
+                                    {"action", dmarc::action_name(v.action)},
+                                    {"spf", spf},
+                                    {"dkim", dkim},
+                                    {"forged_authres_deleted", deleted},
+                                    {"headers_ignored", ignored},
+                                    {"reason", v.reason}});
+    return out;
+}
+
+}  // namespace milter

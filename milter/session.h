@@ -1,0 +1,89 @@
+// session: the state of one milter connection and its current message, and
+// the decisions the libmilter callbacks apply. No libmilter here: the
+// callbacks (callbacks.cpp) feed it strings and carry out the Outcome, so
+// this file is unit-tested on its own.
+//
+// Trust (DESIGN.md, RFC 8601 §5): every Authentication-Results header that
+// carries our own authserv-id and is not bound to this message's queue id
+// ("authserv_id/QUEUEID") arrived with the message: it is deleted and never
+// reaches dmarc::evaluate. Results from trusted_authserv_ids are believed;
+// their filters must strip forgeries of their own ids.
+//
+// Limits: kMaxFromHeaders From fields (more: the message is a permerror and
+// is rejected when dmarc_reject_failures = yes); kMaxCollectedHeaders of each
+// of Authentication-Results and Received-SPF (more are ignored: fewer results
+// can only make a pass less likely); values longer than kMaxHeaderValue are
+// cut to kMaxHeaderValue + 1 octets, which the parsers refuse as too long.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dmarc/evaluate.h"
+#include "runtime.h"
+
+namespace milter {
+
+inline constexpr std::size_t kMaxFromHeaders = 50;
+inline constexpr std::size_t kMaxCollectedHeaders = 100;
+inline constexpr std::size_t kMaxHeaderValue = 64 * 1024;
+inline constexpr std::size_t kMaxDeletions = 1000;
+
+// The authserv-id an Authentication-Results value starts with (RFC 8601
+// §2.2: [CFWS] authserv-id, a token or quoted-string), lowercase; "" if none.
+std::string authserv_id_of(std::string_view value);
+
+// RFC 8601 §5: true when `header_id` is our own id but not bound to this
+// queue id, i.e. a header we must delete.
+bool claims_own_id(std::string_view header_id, std::string_view own_id, std::string_view queue_id);
+
+using Evaluator = std::function<dmarc::Verdict(const dmarc::MessageFacts&)>;
+
+// What the end-of-message callback does, in this order.
+struct Outcome {
+    std::vector<int> delete_authres;  // 1-based indexes among Authentication-Results, descending
+    std::string add_authres;          // value of the header to insert first; "" for none
+    dmarc::Action action = dmarc::Action::Accept;
+    std::string smtp_code, smtp_xcode, smtp_text;  // Reject / TempFail
+    std::string quarantine_reason;                 // Quarantine
+    std::string log_line;                          // the one line for this message
+};
+
+class Session {
+public:
+    // Connect stage: takes the configuration snapshot for the whole
+    // connection. Returns a reason when the client is skipped ("" otherwise).
+    std::string connect(std::shared_ptr<const Runtime> runtime, std::string client_ip);
+    void helo(std::string name) { helo_ = std::move(name); }
+    // MAIL stage: starts a message. Returns a reason when it is skipped.
+    std::string mail(std::string_view envelope_from, std::string_view auth_authen);
+    void header(std::string_view name, std::string_view value);
+    Outcome end_of_message(std::string queue_id, const Evaluator& evaluate);
+    void abort_message() { message_ = Message{}; }
+
+    const Runtime* runtime() const { return runtime_.get(); }
+    const dmarc::MessageFacts& facts() const { return message_.facts; }
+
+private:
+    struct Message {
+        dmarc::MessageFacts facts;
+        std::vector<std::string> authres_ids;  // authserv-id of every A-R header, in order
+        bool from_overflow = false;
+        std::size_t ignored_headers = 0;
+    };
+    Outcome overflow_outcome(const std::string& queue_id) const;
+
+    std::shared_ptr<const Runtime> runtime_;
+    std::string client_ip_;
+    std::string helo_;
+    Message message_;
+};
+
+// "<a@b>" -> "a@b"; "<>" -> "".
+std::string strip_angle_brackets(std::string_view address);
+
+}  // namespace milter

@@ -1,0 +1,289 @@
+// milter::Session, the callback glue without libmilter: which headers are
+// collected and believed, which Authentication-Results are deleted (RFC 8601
+// §5), how a Verdict becomes header edits and an SMTP reply, skips, bounds.
+// The evaluator here records the facts it receives and returns a Verdict the
+// case chooses: dmarc::evaluate itself is tested in its own area.
+#include <cppunit/extensions/HelperMacros.h>
+
+#include "config.h"
+#include "session.h"
+
+namespace {
+
+std::shared_ptr<const milter::Runtime> runtime(std::vector<std::string> overrides) {
+    config::Sources sources;
+    sources.file = "/nonexistent/mtaguard.conf";
+    overrides.push_back("authserv_id=mx.example.org");
+    overrides.push_back("dns_nameservers=127.0.0.1:1");
+    sources.overrides = overrides;
+    std::vector<config::Error> errors;
+    auto cfg = config::load(sources, errors);
+    CPPUNIT_ASSERT_MESSAGE(errors.empty() ? "" : errors[0].to_string(), cfg != nullptr);
+    auto built = milter::build_runtime(cfg);
+    CPPUNIT_ASSERT_MESSAGE(built.error, built.runtime != nullptr);
+    return built.runtime;
+}
+
+struct Recorder {
+    dmarc::Verdict verdict;
+    std::vector<dmarc::MessageFacts> seen;
+    milter::Evaluator fn() {
+        return [this](const dmarc::MessageFacts& f) {
+            seen.push_back(f);
+            return verdict;
+        };
+    }
+};
+
+dmarc::Verdict verdict(dmarc::Status status, dmarc::Action action, const std::string& header) {
+    dmarc::Verdict v;
+    v.status = status;
+    v.action = action;
+    v.header_from = "example.com";
+    v.header_value = header;
+    dmarc::DomainResult d;
+    d.author_domain = "example.com";
+    d.status = status;
+    d.policy_domain = "example.com";
+    d.requested = dmarc::Policy::Reject;
+    v.domains.push_back(d);
+    v.spf.push_back({"spf", "pass", "bounce.example.com", "mfrom", ""});
+    v.dkim.push_back({"dkim", "pass", "example.com", "", "s1"});
+    v.reason = "test reason";
+    return v;
+}
+
+}  // namespace
+
+class MilterSessionTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(MilterSessionTest);
+    CPPUNIT_TEST(authserv_id_extraction);
+    CPPUNIT_TEST(own_id_claims);
+    CPPUNIT_TEST(facts_collected);
+    CPPUNIT_TEST(forged_own_results_deleted_and_not_believed);
+    CPPUNIT_TEST(verdict_to_outcome);
+    CPPUNIT_TEST(skips);
+    CPPUNIT_TEST(bounds);
+    CPPUNIT_TEST(bad_skip_network_is_a_config_error);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void authserv_id_extraction() {
+        struct Case {
+            const char* label;
+            const char* value;
+            const char* id;
+        };
+        const Case cases[] = {
+            {"plain", "mx.example.org; spf=pass smtp.mailfrom=a.example", "mx.example.org"},
+            {"leading space and case", "  MX.Example.ORG ; none", "mx.example.org"},
+            {"version", "mx.example.org 1; dkim=pass", "mx.example.org"},
+            {"comment first", "(forged (nested)) mx.example.org; none", "mx.example.org"},
+            {"folded", "\r\n\tmx.example.org;\r\n\tdkim=pass", "mx.example.org"},
+            {"quoted", "\"mx.example.org\"; none", "mx.example.org"},
+            {"job id", "mx.example.org/4XyZ12; spf=pass", "mx.example.org/4xyz12"},
+            {"comment right after", "mx.example.org(c); none", "mx.example.org"},
+            {"empty", "", ""},
+            {"only comment", "(nothing here", ""},
+        };
+        for (const auto& c : cases)
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, std::string(c.id), milter::authserv_id_of(c.value));
+    }
+
+    void own_id_claims() {
+        struct Case {
+            const char* label;
+            const char* header_id;
+            const char* queue_id;
+            bool claims;
+        };
+        const Case cases[] = {
+            {"own id unbound", "mx.example.org", "4XyZ12", true},
+            {"own id other case", "MX.EXAMPLE.ORG", "4XyZ12", true},
+            {"bound to this queue id", "mx.example.org/4xyz12", "4XyZ12", false},
+            {"bound to another queue id", "mx.example.org/AAAA", "4XyZ12", true},
+            {"bound, queue id unknown", "mx.example.org/AAAA", "", true},
+            {"bound to nothing", "mx.example.org/", "4XyZ12", true},
+            {"other id", "upstream.example.org", "4XyZ12", false},
+            {"shares a prefix", "mx.example.org.evil", "4XyZ12", false},
+            {"empty", "", "4XyZ12", false},
+        };
+        for (const auto& c : cases)
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.claims,
+                                         milter::claims_own_id(c.header_id, "mx.example.org", c.queue_id));
+    }
+
+    void facts_collected() {
+        milter::Session s;
+        CPPUNIT_ASSERT_EQUAL(std::string(), s.connect(runtime({}), "192.0.2.1"));
+        s.helo("client.example.net");
+        CPPUNIT_ASSERT_EQUAL(std::string(), s.mail("<bounce@example.com>", ""));
+        s.header("Received", "from somewhere");
+        s.header("from", "Alice <alice@example.com>");
+        s.header("Authentication-Results", "upstream.example; dkim=pass header.d=example.com");
+        s.header("Received-SPF", "pass (upstream) client-ip=192.0.2.1;");
+        s.header("Subject", "hi");
+        Recorder r;
+        r.verdict = verdict(dmarc::Status::Pass, dmarc::Action::Accept, "mx.example.org; dmarc=pass");
+        s.end_of_message("QID1", r.fn());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), r.seen.size());
+        const auto& f = r.seen[0];
+        CPPUNIT_ASSERT_EQUAL(std::string("bounce@example.com"), f.envelope_from);
+        CPPUNIT_ASSERT_EQUAL(std::string("client.example.net"), f.helo);
+        CPPUNIT_ASSERT_EQUAL(std::string("192.0.2.1"), f.client_ip);
+        CPPUNIT_ASSERT_EQUAL(std::string("QID1"), f.queue_id);
+        CPPUNIT_ASSERT(f.from_headers == std::vector<std::string>{"Alice <alice@example.com>"});
+        CPPUNIT_ASSERT(f.authentication_results ==
+                       std::vector<std::string>{"upstream.example; dkim=pass header.d=example.com"});
+        CPPUNIT_ASSERT(f.received_spf == std::vector<std::string>{"pass (upstream) client-ip=192.0.2.1;"});
+
+        // The next message on the same connection starts empty; <> is "".
+        s.mail("<>", "");
+        r.seen.clear();
+        s.end_of_message("QID2", r.fn());
+        CPPUNIT_ASSERT_EQUAL(std::string(), r.seen.at(0).envelope_from);
+        CPPUNIT_ASSERT(r.seen[0].from_headers.empty());
+        CPPUNIT_ASSERT_EQUAL(std::string("client.example.net"), r.seen[0].helo);
+    }
+
+    void forged_own_results_deleted_and_not_believed() {
+        milter::Session s;
+        s.connect(runtime({}), "192.0.2.1");
+        s.mail("<a@example.com>", "");
+        s.header("Authentication-Results", "mx.example.org; dmarc=pass header.from=example.com");  // 1 forged
+        s.header("Authentication-Results", "upstream.example; spf=pass smtp.mailfrom=example.com");  // 2 trusted
+        s.header("AUTHENTICATION-RESULTS", "mx.example.org/QIDX; dkim=pass header.d=example.com");  // 3 bound
+        s.header("Authentication-Results", "(x) MX.example.org/other; dkim=pass header.d=example.com");  // 4 forged
+        Recorder r;
+        r.verdict = verdict(dmarc::Status::Fail, dmarc::Action::Accept, "mx.example.org; dmarc=fail");
+        auto out = s.end_of_message("QIDX", r.fn());
+        CPPUNIT_ASSERT(out.delete_authres == (std::vector<int>{4, 1}));
+        CPPUNIT_ASSERT(r.seen.at(0).authentication_results ==
+                       (std::vector<std::string>{"upstream.example; spf=pass smtp.mailfrom=example.com",
+                                                 "mx.example.org/QIDX; dkim=pass header.d=example.com"}));
+        CPPUNIT_ASSERT(out.log_line.find("forged_authres_deleted=2") != std::string::npos);
+    }
+
+    void verdict_to_outcome() {
+        struct Case {
+            const char* label;
+            dmarc::Status status;
+            dmarc::Action action;
+            const char* code;  // from the verdict; "" to test the fallback
+            const char* expect_code;
+            const char* expect_xcode;
+            bool header_added;
+            bool quarantined;
+        };
+        const Case cases[] = {
+            {"pass", dmarc::Status::Pass, dmarc::Action::Accept, "", "", "", true, false},
+            {"fail tagged", dmarc::Status::Fail, dmarc::Action::Accept, "", "", "", true, false},
+            {"quarantine", dmarc::Status::Fail, dmarc::Action::Quarantine, "", "", "", true, true},
+            {"reject from verdict", dmarc::Status::Fail, dmarc::Action::Reject, "550", "550", "5.7.1", false, false},
+            {"reject fallback", dmarc::Status::Fail, dmarc::Action::Reject, "", "550", "5.7.1", false, false},
+            {"tempfail fallback", dmarc::Status::TempError, dmarc::Action::TempFail, "", "451", "4.7.1", true,
+             false},
+        };
+        for (const auto& c : cases) {
+            milter::Session s;
+            s.connect(runtime({}), "192.0.2.1");
+            s.mail("<a@example.com>", "");
+            s.header("From", "a@example.com");
+            Recorder r;
+            r.verdict = verdict(c.status, c.action, "mx.example.org; dmarc=x header.from=example.com");
+            if (*c.code) {
+                r.verdict.smtp_code = c.code;
+                r.verdict.smtp_xcode = "5.7.1";
+                r.verdict.smtp_text = "rejected by example.com";
+            }
+            auto out = s.end_of_message("Q", r.fn());
+            CPPUNIT_ASSERT_MESSAGE(c.label, out.action == c.action);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, std::string(c.expect_code), out.smtp_code);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, std::string(c.expect_xcode), out.smtp_xcode);
+            if (*c.expect_code)
+                CPPUNIT_ASSERT_MESSAGE(c.label, out.smtp_text.find("example.com") != std::string::npos);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.header_added, !out.add_authres.empty());
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.quarantined, !out.quarantine_reason.empty());
+            for (const char* field : {"queue_id=Q", "from=example.com", "policy_domain=example.com",
+                                      "policy=reject", "spf=pass:bounce.example.com", "dkim=pass:example.com",
+                                      "reason=\"test reason\""})
+                CPPUNIT_ASSERT_MESSAGE(std::string(c.label) + ": " + out.log_line,
+                                       out.log_line.find(field) != std::string::npos);
+            std::string status = "status=" + std::string(dmarc::status_name(c.status));
+            std::string action = "action=" + std::string(dmarc::action_name(c.action));
+            CPPUNIT_ASSERT_MESSAGE(c.label, out.log_line.find(status) != std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(c.label, out.log_line.find(action) != std::string::npos);
+        }
+    }
+
+    void skips() {
+        auto rt = runtime({"milter_skip_networks=10.0.0.0/8, 2001:db8::/32"});
+        struct Case {
+            const char* label;
+            const char* ip;
+            bool skipped;
+        };
+        const Case cases[] = {
+            {"v4 inside", "10.1.2.3", true},
+            {"mapped inside", "::ffff:10.1.2.3", true},
+            {"v6 inside", "2001:db8::25", true},
+            {"v4 outside", "192.0.2.1", false},
+            {"unknown client", "", false},
+        };
+        for (const auto& c : cases) {
+            milter::Session s;
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.skipped, !s.connect(rt, c.ip).empty());
+        }
+        milter::Session s;
+        s.connect(rt, "192.0.2.1");
+        CPPUNIT_ASSERT_EQUAL(std::string("authenticated submission"), s.mail("<a@example.com>", "alice"));
+        CPPUNIT_ASSERT_EQUAL(std::string(), s.mail("<a@example.com>", ""));
+        milter::Session t;
+        t.connect(runtime({"milter_skip_authenticated=no"}), "192.0.2.1");
+        CPPUNIT_ASSERT_EQUAL(std::string(), t.mail("<a@example.com>", "alice"));
+    }
+
+    void bounds() {
+        milter::Session s;
+        s.connect(runtime({"dmarc_reject_failures=yes"}), "192.0.2.1");
+        s.mail("<a@example.com>", "");
+        std::string huge(milter::kMaxHeaderValue * 2, 'x');
+        s.header("Received-SPF", huge);
+        for (std::size_t i = 0; i < milter::kMaxCollectedHeaders + 5; ++i)
+            s.header("Authentication-Results", "upstream.example; none");
+        Recorder r;
+        r.verdict = verdict(dmarc::Status::None, dmarc::Action::Accept, "mx.example.org; dmarc=none");
+        auto out0 = s.end_of_message("Q", r.fn());
+        CPPUNIT_ASSERT_EQUAL(milter::kMaxHeaderValue + 1, r.seen.at(0).received_spf.at(0).size());
+        CPPUNIT_ASSERT_EQUAL(milter::kMaxCollectedHeaders, r.seen[0].authentication_results.size());
+        CPPUNIT_ASSERT_MESSAGE(out0.log_line, out0.log_line.find("headers_ignored=5") != std::string::npos);
+
+        // Too many From fields: not evaluated, a permerror, rejected when failures are.
+        s.mail("<a@example.com>", "");
+        for (std::size_t i = 0; i <= milter::kMaxFromHeaders; ++i) s.header("From", "x@example.net");
+        s.header("Authentication-Results", "mx.example.org; dmarc=pass");
+        r.seen.clear();
+        auto out = s.end_of_message("Q2", r.fn());
+        CPPUNIT_ASSERT(r.seen.empty());
+        CPPUNIT_ASSERT(out.action == dmarc::Action::Reject);
+        CPPUNIT_ASSERT_EQUAL(std::string("550"), out.smtp_code);
+        CPPUNIT_ASSERT(out.add_authres.find("dmarc=permerror") != std::string::npos);
+        CPPUNIT_ASSERT(out.delete_authres == std::vector<int>{1});
+    }
+
+    void bad_skip_network_is_a_config_error() {
+        config::Sources sources;
+        sources.file = "/nonexistent/mtaguard.conf";
+        sources.overrides = {"milter_skip_networks=10.0.0.0/8 10.0.0.1/8"};
+        std::vector<config::Error> errors;
+        auto built = milter::build_runtime(config::load(sources, errors));
+        CPPUNIT_ASSERT(!built.runtime);
+        CPPUNIT_ASSERT_MESSAGE(built.error, built.error.find("milter_skip_networks: ") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(built.error, built.error.find("10.0.0.1/8") != std::string::npos);
+        sources.overrides = {"milter_socket=tcp:25"};
+        built = milter::build_runtime(config::load(sources, errors));
+        CPPUNIT_ASSERT_MESSAGE(built.error, built.error.find("milter_socket: ") != std::string::npos);
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(MilterSessionTest);
