@@ -14,7 +14,9 @@ namespace {
 constexpr std::uint32_t kEnvFlags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG |
                                     DB_INIT_MPOOL | DB_THREAD | DB_REGISTER | DB_RECOVER;
 
-bool is_retryable(int code) { return code == DB_LOCK_DEADLOCK || code == DB_LOCK_NOTGRANTED; }
+bool is_retryable(int code) {
+    return code == DB_LOCK_DEADLOCK || code == DB_LOCK_NOTGRANTED;
+}
 
 void log_bdb_error(const DB_ENV*, const char* prefix, const char* message) {
     logging::error(std::string(prefix ? prefix : "bdb") + ": " + message);

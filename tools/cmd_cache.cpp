@@ -8,7 +8,15 @@
 //
 // Exit: 0 done/found, 1 not cached / no policy, 2 usage or configuration
 // error, 75 the cache cannot be opened, or a DNS or fetch failure (refresh).
+// Only refresh creates a missing cache_dir. Run by root, the command acts as
+// the owner of cache_dir (seteuid), so the daemon can still write the files.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
@@ -41,7 +49,8 @@ std::string iso_time(sts::Seconds t) {
 // "3d4h", "2h5m", "40s": the two largest units.
 std::string span(seconds s) {
     long long v = s.count() < 0 ? -s.count() : s.count();
-    constexpr std::pair<long long, char> kUnits[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
+    constexpr std::pair<long long, char> kUnits[] = {
+        {86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
     std::string out;
     int parts = 0;
     for (auto [size, unit] : kUnits) {
@@ -98,7 +107,8 @@ json::Value row_json(const sts::CacheRow& row, sts::Seconds now) {
     v.set("expires_in_seconds", static_cast<long long>((row.valid_until - now).count()));
     bool failed = row.failure != sts::FetchFailure::None;
     v.set("failure", failed ? json::Value(sts::failure_name(row.failure)) : json::Value());
-    v.set("failure_reason", row.failure_reason.empty() ? json::Value() : json::Value(row.failure_reason));
+    v.set("failure_reason",
+          row.failure_reason.empty() ? json::Value() : json::Value(row.failure_reason));
     return v;
 }
 
@@ -108,7 +118,8 @@ std::string row_line(const sts::CacheRow& row, sts::Seconds now) {
     if (row.backoff) {
         s += row.failure == sts::FetchFailure::None
                  ? " (no policy: " + row.failure_reason + ")"
-                 : " (" + std::string(sts::failure_name(row.failure)) + " " + row.failure_reason + ")";
+                 : " (" + std::string(sts::failure_name(row.failure)) + " " + row.failure_reason +
+                       ")";
     } else {
         s += " mode=" + std::string(sts::mode_name(row.policy.mode)) + " id=" + row.record_id;
         s += " age=" + span(now - row.last_update);
@@ -121,7 +132,8 @@ std::string row_line(const sts::CacheRow& row, sts::Seconds now) {
 
 void print_row_detail(const sts::CacheRow& row, sts::Seconds now) {
     auto when = [&](sts::Seconds t) {
-        return iso_time(t) + (t <= now ? " (" + span(now - t) + " ago)" : " (in " + span(t - now) + ")");
+        return iso_time(t) +
+               (t <= now ? " (" + span(now - t) + " ago)" : " (in " + span(t - now) + ")");
     };
     std::cout << "domain:       " << row.domain << "\n"
               << "state:        " << row_state(row, now) << "\n"
@@ -144,7 +156,9 @@ void print_row_detail(const sts::CacheRow& row, sts::Seconds now) {
     if (!row.policy_text.empty() && row.policy_text.back() != '\n') std::cout << "\n";
 }
 
-sts::Seconds now() { return std::chrono::floor<seconds>(std::chrono::system_clock::now()); }
+sts::Seconds now() {
+    return std::chrono::floor<seconds>(std::chrono::system_clock::now());
+}
 
 int cache_list(sts::PolicyCache& cache, const CacheArgs& a) {
     sts::CacheListing listing = cache.list();
@@ -184,13 +198,15 @@ int cache_show(sts::PolicyCache& cache, const CacheArgs& a) {
         out.set("domain", *a.domain);
         out.set("cached", read.row.has_value());
         out.set("row", read.row ? row_json(*read.row, t) : json::Value());
-        out.set("error", read.status == sts::RowStatus::Corrupt ? json::Value(read.error) : json::Value());
+        out.set("error",
+                read.status == sts::RowStatus::Corrupt ? json::Value(read.error) : json::Value());
         std::cout << out.dump() << "\n";
     } else if (read.row) {
         print_row_detail(*read.row, t);
     } else {
         std::cout << *a.domain << ": not cached"
-                  << (read.status == sts::RowStatus::Corrupt ? " (corrupt row: " + read.error + ")" : "")
+                  << (read.status == sts::RowStatus::Corrupt ? " (corrupt row: " + read.error + ")"
+                                                             : "")
                   << "\n";
     }
     return read.row ? kExitOk : kExitNegative;
@@ -242,9 +258,11 @@ int cache_refresh(sts::PolicyCache& cache, const CacheArgs& a, const config::Con
         out.set("refreshed", stats.refreshed);
         out.set("failed", stats.failed);
         out.set("dropped", stats.dropped);
-        if (a.json) std::cout << out.dump() << "\n";
-        else std::cout << "refreshed " << stats.refreshed << ", failed " << stats.failed
-                       << ", dropped " << stats.dropped << "\n";
+        if (a.json)
+            std::cout << out.dump() << "\n";
+        else
+            std::cout << "refreshed " << stats.refreshed << ", failed " << stats.failed
+                      << ", dropped " << stats.dropped << "\n";
         return stats.failed > 0 ? kExitTempFail : kExitOk;
     }
     sts::GetResult r = sts::refresh_domain(*a.domain, *resolver, *fetcher, cache, clock, cfg);
@@ -255,12 +273,14 @@ int cache_refresh(sts::PolicyCache& cache, const CacheArgs& a, const config::Con
         out.set("fallback", r.fallback);
         bool failed = r.failure != sts::FetchFailure::None;
         out.set("failure", failed ? json::Value(sts::failure_name(r.failure)) : json::Value());
-        out.set("failure_reason", r.failure_reason.empty() ? json::Value() : json::Value(r.failure_reason));
+        out.set("failure_reason",
+                r.failure_reason.empty() ? json::Value() : json::Value(r.failure_reason));
         out.set("detail", r.detail);
         std::cout << out.dump() << "\n";
     } else {
         std::cout << *a.domain << ": "
-                  << (r.policy ? "mode=" + std::string(sts::mode_name(r.policy->mode)) : "no policy")
+                  << (r.policy ? "mode=" + std::string(sts::mode_name(r.policy->mode))
+                               : "no policy")
                   << (r.fallback ? " (kept cached policy)" : "") << "; " << r.detail << "\n";
     }
     return refresh_exit(r);
@@ -270,15 +290,21 @@ int cache_refresh(sts::PolicyCache& cache, const CacheArgs& a, const config::Con
 std::optional<int> parse_args(Args args, CacheArgs& a) {
     std::vector<std::string> words;
     for (const auto& arg : args) {
-        if (arg == "--json") a.json = true;
-        else if (!arg.empty() && arg[0] == '-') return usage_error("cache: unknown option " + arg);
-        else words.push_back(arg);
+        if (arg == "--json")
+            a.json = true;
+        else if (!arg.empty() && arg[0] == '-')
+            return usage_error("cache: unknown option " + arg);
+        else
+            words.push_back(arg);
     }
-    if (words.empty()) return usage_error("cache: list, show DOMAIN, purge [DOMAIN] or refresh [DOMAIN]");
+    if (words.empty())
+        return usage_error("cache: list, show DOMAIN, purge [DOMAIN] or refresh [DOMAIN]");
     a.verb = words[0];
     bool takes_domain = a.verb == "show" || a.verb == "purge" || a.verb == "refresh";
-    if (a.verb != "list" && !takes_domain) return usage_error("cache: unknown subcommand " + a.verb);
-    if (words.size() > (takes_domain ? 2u : 1u)) return usage_error("cache " + a.verb + ": too many arguments");
+    if (a.verb != "list" && !takes_domain)
+        return usage_error("cache: unknown subcommand " + a.verb);
+    if (words.size() > (takes_domain ? 2u : 1u))
+        return usage_error("cache " + a.verb + ": too many arguments");
     if (a.verb == "show" && words.size() < 2) return usage_error("cache show: DOMAIN missing");
     if (words.size() == 2) {
         auto parsed = domain::parse(words[1]);
@@ -288,14 +314,35 @@ std::optional<int> parse_args(Args args, CacheArgs& a) {
     return std::nullopt;
 }
 
+// Run by root, act as the owner of cache_dir (the daemon's user), so that
+// the files Berkeley DB creates (new log files; region files after a
+// recovery) stay writable for the daemon.
+std::string become_owner(const std::string& dir) {
+    struct stat st {};
+    if (::geteuid() != 0 || ::stat(dir.c_str(), &st) != 0 || st.st_uid == 0) return "";
+    if (::setegid(st.st_gid) != 0 || ::seteuid(st.st_uid) != 0)
+        return dir + ": cannot act as its owner: " + std::strerror(errno);
+    return "";
+}
+
 }  // namespace
 
 int cmd_cache(const Context& ctx, Args args) {
     CacheArgs a;
     if (auto status = parse_args(args, a)) return *status;
     if (!ctx.config) return config_error(ctx);
+    const std::string& dir = ctx.config->str("cache_dir");
+    std::error_code ec;
+    if (a.verb != "refresh" && !std::filesystem::is_directory(dir, ec)) {
+        std::cerr << "mtaguard: " << dir << ": no policy cache (nothing cached yet)\n";
+        return kExitNegative;
+    }
+    if (std::string e = become_owner(dir); !e.empty()) {
+        std::cerr << "mtaguard: " << e << "\n";
+        return kExitUsage;
+    }
     bdb::Status status;
-    auto cache = sts::PolicyCache::open(ctx.config->str("cache_dir"), status);
+    auto cache = sts::PolicyCache::open(dir, status);
     if (!cache) {
         std::cerr << "mtaguard: " << status.error << "\n";
         return kExitTempFail;

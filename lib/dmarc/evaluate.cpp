@@ -79,13 +79,6 @@ int status_rank(Status s) {
 
 int policy_rank(const std::optional<Policy>& p) { return p ? static_cast<int>(*p) + 1 : 0; }
 
-// RFC 7489 §6.6.4: a sampled-out message gets the policy one level lower.
-Policy applied_policy(const DomainResult& r) {
-    Policy p = r.requested.value_or(Policy::None);
-    if (!r.sampled_out) return p;
-    return p == Policy::Reject ? Policy::Quarantine : Policy::None;
-}
-
 void decide(Outcome& o, const config::Config& config) {
     const DomainResult& r = o.result;
     std::string name = r.author_domain;
@@ -98,7 +91,8 @@ void decide(Outcome& o, const config::Config& config) {
     }
     std::string head = name + ": dmarc=" + std::string(status_name(r.status));
     if (r.status == Status::Fail) {
-        Policy p = applied_policy(r);
+        // verify(): `applied` is the requested policy after pct / t=y (RFC 7489 §6.6.4).
+        Policy p = r.applied.value_or(Policy::None);
         head += " policy " + std::string(policy_name(p)) + (r.sampled_out ? " (sampled out)" : "");
         if (p == Policy::Reject) {
             bool reject = config.boolean("dmarc_reject_failures");

@@ -70,7 +70,7 @@ public:
 private:
     bool payload(AuthResults& h) {
         if (!lx_.skip_cfws()) return false;
-        if (!value(h.authserv_id, is_authserv_char, "authserv-id")) return false;
+        if (!value(h.authserv_id, is_authserv_char, "an authserv-id")) return false;
         bool skipped = false;
         if (!lx_.skip_cfws(skipped)) return false;
         // RFC 8601 §2.2: authres-version = 1*DIGIT [CFWS], after CFWS.
@@ -94,7 +94,7 @@ private:
     // One resinfo after its ";" and CFWS; `first` allows the no-result form.
     bool resinfo(AuthResults& h, bool first) {
         AuthResult r;
-        if (!keyword(r.method, "method")) return false;
+        if (!keyword(r.method, "a method")) return false;
         if (!lx_.skip_cfws()) return false;
         // RFC 8601 §2.2 no-result: "none" alone, and only as the sole resinfo.
         if (r.method == "none" && lx_.peek() != '=' && lx_.peek() != '/') {
@@ -111,7 +111,7 @@ private:
         }
         if (!lx_.consume('=')) return lx_.fail("expected \"=\" after the method");
         if (!lx_.skip_cfws()) return false;
-        if (!keyword(r.result, "result")) return false;
+        if (!keyword(r.result, "a result")) return false;
         if (!separator()) return false;
         if (h.results.size() >= kMaxAuthResults) return lx_.fail("too many results");
         while (!lx_.at_end() && lx_.peek() != ';')
@@ -123,24 +123,24 @@ private:
     // RFC 8601 §2.2: [CFWS reasonspec] [CFWS 1*propspec]: reason first, once.
     bool reason_or_property(AuthResult& r) {
         std::string ptype;
-        if (!keyword(ptype, "property type")) return false;
+        if (!keyword(ptype, "a property type")) return false;
         if (!lx_.skip_cfws()) return false;
         if (ptype == "reason" && lx_.peek() == '=') {
             if (!r.reason.empty() || !r.props.empty()) return lx_.fail("misplaced reason");
             lx_.advance();
             if (!lx_.skip_cfws()) return false;
-            if (!value(r.reason, is_value_char, "reason")) return false;
+            if (!value(r.reason, is_value_char, "a reason")) return false;
             return separator();
         }
         AuthProperty p;
         p.ptype = std::move(ptype);
         if (!lx_.consume('.')) return lx_.fail("expected ptype.property=value");
         if (!lx_.skip_cfws()) return false;
-        if (!keyword(p.property, "property")) return false;
+        if (!keyword(p.property, "a property")) return false;
         if (!lx_.skip_cfws()) return false;
         if (!lx_.consume('=')) return lx_.fail("expected \"=\" after the property");
         if (!lx_.skip_cfws()) return false;
-        if (!value(p.value, is_value_char, "property value")) return false;
+        if (!value(p.value, is_value_char, "a property value")) return false;
         r.props.push_back(std::move(p));
         return separator();
     }
@@ -157,7 +157,7 @@ private:
     // RFC 8601 §2.2 Keyword = ldh-str (RFC 5321 §4.1.2), lowercased.
     bool keyword(std::string& out, const char* what) {
         auto k = lx_.run(is_ldh);
-        if (k.empty()) return lx_.fail(std::string("expected a ") + what);
+        if (k.empty()) return lx_.fail(std::string("expected ") + what);
         out = domain::lower(k);
         return true;
     }
@@ -173,7 +173,7 @@ private:
             return true;
         }
         out = std::string(lx_.run(pred));
-        if (out.empty()) return lx_.fail(std::string("expected a ") + what);
+        if (out.empty()) return lx_.fail(std::string("expected ") + what);
         return true;
     }
 

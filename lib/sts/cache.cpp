@@ -8,7 +8,9 @@
 namespace sts {
 namespace {
 
-bool is_retryable(int code) { return code == DB_LOCK_DEADLOCK || code == DB_LOCK_NOTGRANTED; }
+bool is_retryable(int code) {
+    return code == DB_LOCK_DEADLOCK || code == DB_LOCK_NOTGRANTED;
+}
 
 // A non-transactional single read can still be picked as a deadlock victim.
 int retry_read(const std::function<int()>& read) {
@@ -23,7 +25,8 @@ int retry_read(const std::function<int()>& read) {
 RowRead decode_found(std::string_view key, const DBT& data) {
     RowRead out;
     auto decoded = decode_row({static_cast<const char*>(data.data), data.size});
-    if (decoded.row && decoded.row->domain != key) decoded = {std::nullopt, "key and domain differ"};
+    if (decoded.row && decoded.row->domain != key)
+        decoded = {std::nullopt, "key and domain differ"};
     if (!decoded.row) {
         logging::warning("sts cache: corrupt row treated as absent: " +
                          logging::fields({{"domain", key}, {"error", decoded.error}}));
@@ -171,8 +174,10 @@ CacheListing PolicyCache::list() {
                 bdb::MallocPtr hold_key(key.data), hold_data(data.data);
                 std::string name(static_cast<const char*>(key.data), key.size);
                 RowRead row = decode_found(name, data);
-                if (row.row) out.rows.push_back(std::move(*row.row));
-                else out.corrupt.push_back(std::move(name));
+                if (row.row)
+                    out.rows.push_back(std::move(*row.row));
+                else
+                    out.corrupt.push_back(std::move(name));
             }
         });
     });

@@ -8,6 +8,11 @@
 // under us (DB_RUNRECOVERY) the handles are reopened and the call retried
 // once. A row that does not decode is logged and reported as Corrupt, which
 // callers treat as absent; put() overwrites it. Failures are values.
+// Berkeley DB does not free the handles of a panicked environment (about
+// 10 KiB each time another process recovers the environment under us).
+// Open the cache in the process that uses it, after any fork(): DB_REGISTER
+// records the process id, and a registered process that is gone makes the
+// next opener run recovery.
 #pragma once
 
 #include <functional>
@@ -34,8 +39,8 @@ struct RowRead {
 };
 
 struct CacheListing {
-    std::vector<CacheRow> rows;          // in key order
-    std::vector<std::string> corrupt;    // keys of rows that did not decode
+    std::vector<CacheRow> rows;        // in key order
+    std::vector<std::string> corrupt;  // keys of rows that did not decode
     bdb::Status status;
 };
 

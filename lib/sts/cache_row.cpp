@@ -93,38 +93,52 @@ private:
 
 std::uint8_t mode_code(Mode m) {
     switch (m) {
-        case Mode::Enforce: return 0;
-        case Mode::Testing: return 1;
-        case Mode::None: return 2;
+        case Mode::Enforce:
+            return 0;
+        case Mode::Testing:
+            return 1;
+        case Mode::None:
+            return 2;
     }
     return 2;
 }
 
 std::optional<Mode> mode_from(std::uint8_t code) {
     switch (code) {
-        case 0: return Mode::Enforce;
-        case 1: return Mode::Testing;
-        case 2: return Mode::None;
+        case 0:
+            return Mode::Enforce;
+        case 1:
+            return Mode::Testing;
+        case 2:
+            return Mode::None;
     }
     return std::nullopt;
 }
 
 std::uint8_t failure_code(FetchFailure f) {
     switch (f) {
-        case FetchFailure::None: return 0;
-        case FetchFailure::FetchError: return 1;
-        case FetchFailure::PolicyInvalid: return 2;
-        case FetchFailure::WebPkiInvalid: return 3;
+        case FetchFailure::None:
+            return 0;
+        case FetchFailure::FetchError:
+            return 1;
+        case FetchFailure::PolicyInvalid:
+            return 2;
+        case FetchFailure::WebPkiInvalid:
+            return 3;
     }
     return 1;
 }
 
 std::optional<FetchFailure> failure_from(std::uint8_t code) {
     switch (code) {
-        case 0: return FetchFailure::None;
-        case 1: return FetchFailure::FetchError;
-        case 2: return FetchFailure::PolicyInvalid;
-        case 3: return FetchFailure::WebPkiInvalid;
+        case 0:
+            return FetchFailure::None;
+        case 1:
+            return FetchFailure::FetchError;
+        case 2:
+            return FetchFailure::PolicyInvalid;
+        case 3:
+            return FetchFailure::WebPkiInvalid;
     }
     return std::nullopt;
 }
@@ -146,8 +160,10 @@ void write_policy(Writer& w, const Policy& p) {
 
 void read_policy(Reader& r, Policy& p) {
     std::uint8_t mode = r.u8("mode");
-    if (auto m = mode_from(mode)) p.mode = *m;
-    else r.fail("unknown mode " + std::to_string(mode));
+    if (auto m = mode_from(mode))
+        p.mode = *m;
+    else
+        r.fail("unknown mode " + std::to_string(mode));
     p.max_age = r.u32("max_age");
     // RFC 8461 §3.2: max_age is at most 31557600; a larger stored value is corrupt.
     if (p.max_age > kMaxMaxAge) r.fail("max_age beyond 31557600");
@@ -203,8 +219,10 @@ DecodedRow decode_row(std::string_view bytes) {
     read_policy(r, row.policy);
     row.policy_text = r.text("policy text");
     std::uint8_t failure = r.u8("failure");
-    if (auto f = failure_from(failure)) row.failure = *f;
-    else r.fail("unknown failure type " + std::to_string(failure));
+    if (auto f = failure_from(failure))
+        row.failure = *f;
+    else
+        r.fail("unknown failure type " + std::to_string(failure));
     row.failure_reason = r.str("failure reason");
     if (r.ok() && !r.at_end()) r.fail("trailing bytes");
     if (!r.ok()) {

@@ -30,20 +30,20 @@ namespace sts {
 using Seconds = std::chrono::sys_seconds;
 
 inline constexpr std::uint8_t kRowVersion = 1;
-inline constexpr std::size_t kMaxRowString = 1024;    // domain, id, patterns, extensions, reason
+inline constexpr std::size_t kMaxRowString = 1024;     // domain, id, patterns, extensions, reason
 inline constexpr std::size_t kMaxRowListItems = 1024;  // mx patterns, extensions
 
 struct CacheRow {
-    std::string domain;       // lowercase A-label: the key
-    Seconds inserted{};       // first stored
-    Seconds valid_until{};    // last_update + max_age (backoff: + sts_backoff)
-    Seconds last_update{};    // policy last fetched and stored
-    Seconds last_use{};       // last looked up for delivery
-    Seconds last_checked{};   // TXT id last compared with DNS
-    bool backoff = false;     // a failed fetch: no policy until valid_until
-    std::string record_id;    // TXT id the policy was fetched for
-    Policy policy;            // backoff: mode none
-    std::string policy_text;  // as fetched (TLSRPT policy-string)
+    std::string domain;                         // lowercase A-label: the key
+    Seconds inserted{};                         // first stored
+    Seconds valid_until{};                      // last_update + max_age (backoff: + sts_backoff)
+    Seconds last_update{};                      // policy last fetched and stored
+    Seconds last_use{};                         // last looked up for delivery
+    Seconds last_checked{};                     // TXT id last compared with DNS
+    bool backoff = false;                       // a failed fetch: no policy until valid_until
+    std::string record_id;                      // TXT id the policy was fetched for
+    Policy policy;                              // backoff: mode none
+    std::string policy_text;                    // as fetched (TLSRPT policy-string)
     FetchFailure failure = FetchFailure::None;  // last fetch failure (TLSRPT)
     std::string failure_reason;
 };

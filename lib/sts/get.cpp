@@ -31,7 +31,9 @@ struct Ctx {
     Seconds now;
 };
 
-Seconds now_of(Clock& clock) { return floor<seconds>(clock.now()); }
+Seconds now_of(Clock& clock) {
+    return floor<seconds>(clock.now());
+}
 
 std::optional<std::string> key_of(std::string_view domain) {
     auto parsed = domain::parse(domain);
@@ -39,9 +41,14 @@ std::optional<std::string> key_of(std::string_view domain) {
     return parsed.name->ascii;
 }
 
-bool usable(const CacheRow& row, Seconds now) { return row.valid_until > now; }
+bool usable(const CacheRow& row, Seconds now) {
+    return row.valid_until > now;
+}
 
+// A database error reads as a miss: the policy is fetched over the network
+// rather than delivery going without it.
 std::optional<CacheRow> found_row(RowRead read) {
+    if (read.status == RowStatus::Error) logging::error("sts cache: read failed: " + read.error);
     if (read.status != RowStatus::Found) return std::nullopt;
     return std::move(read.row);
 }
@@ -100,8 +107,8 @@ GetResult fallback_result(const CacheRow& row, CacheState state, FetchFailure fa
 
 // RFC 8461 §5: no usable policy; back off for sts_backoff (mode none, seed).
 GetResult store_backoff(Ctx& c, const std::string& key, const std::optional<CacheRow>& prev,
-                        std::string record_id, FetchFailure failure, std::string reason,
-                        bool used, CacheState state, std::string detail) {
+                        std::string record_id, FetchFailure failure, std::string reason, bool used,
+                        CacheState state, std::string detail) {
     CacheRow row = base_row(key, prev, c.now, used);
     row.backoff = true;
     row.valid_until = c.now + floor<seconds>(c.config.duration("sts_backoff"));
@@ -173,8 +180,8 @@ GetResult revalidate(Ctx& c, const CacheRow& row, bool renew) {
     Discovery d = discover(row.domain, c.resolver);
     if (d.status == DiscoveryStatus::TempError) {
         if (used) mark_used(c.cache, row, c.now, false);
-        return fallback_result(row, CacheState::Fresh, FetchFailure::FetchError,
-                               kDnsFailureReason, "DNS failure: " + d.error);
+        return fallback_result(row, CacheState::Fresh, FetchFailure::FetchError, kDnsFailureReason,
+                               "DNS failure: " + d.error);
     }
     if (d.status == DiscoveryStatus::None) {
         // Seed: the record is gone but the policy has not expired: keep using
@@ -232,9 +239,12 @@ GetResult get(std::string_view domain, dns::Resolver& resolver, Fetcher& fetcher
     Ctx c{resolver, fetcher, cache, config, now_of(clock)};
     auto row = found_row(cache.get(*key));
     switch (state_of(row, c.now)) {
-        case CacheState::Miss: return miss(c, *key, row, true, CacheState::Miss);
-        case CacheState::Fresh: return revalidate(c, *row, false);
-        case CacheState::Backoff: break;
+        case CacheState::Miss:
+            return miss(c, *key, row, true, CacheState::Miss);
+        case CacheState::Fresh:
+            return revalidate(c, *row, false);
+        case CacheState::Backoff:
+            break;
     }
     // RFC 8461 §5 / seed: a recent failure: no policy until the backoff expires.
     mark_used(cache, *row, c.now, false);
@@ -275,17 +285,20 @@ RefreshStats refresh(dns::Resolver& resolver, Fetcher& fetcher, PolicyCache& cac
     for (const auto& key : listing.corrupt) drop(key);
     std::vector<CacheRow> renew;
     for (auto& row : listing.rows) {
-        if (c.now - row.last_use >= unused) drop(row.domain);  // seed: unused for long
-        else if (row.backoff && !usable(row, c.now)) drop(row.domain);  // an expired failure
-        else if (!row.backoff && row.valid_until - c.now <= before) renew.push_back(std::move(row));
+        if (c.now - row.last_use >= unused)
+            drop(row.domain);  // seed: unused for long
+        else if (row.backoff && !usable(row, c.now))
+            drop(row.domain);  // an expired failure
+        else if (!row.backoff && row.valid_until - c.now <= before)
+            renew.push_back(std::move(row));
     }
     std::atomic<std::size_t> next{0};
     std::atomic<int> refreshed{0}, failed{0};
     auto worker = [&] {
         for (std::size_t i; (i = next++) < renew.size();) {
-            GetResult r = usable(renew[i], c.now) ? revalidate(c, renew[i], true)
-                                                  : miss(c, renew[i].domain, renew[i], false,
-                                                         CacheState::Miss);
+            GetResult r = usable(renew[i], c.now)
+                              ? revalidate(c, renew[i], true)
+                              : miss(c, renew[i].domain, renew[i], false, CacheState::Miss);
             (r.policy && !r.fallback ? refreshed : failed)++;
         }
     };

@@ -4,6 +4,11 @@
 // the cases here never reach an HTTPS fetch.
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
 #include "harness.h"
 #include "json.h"
 #include "sts/cache.h"
@@ -12,7 +17,9 @@ namespace {
 
 using std::chrono::seconds;
 
-sts::Seconds now() { return std::chrono::floor<seconds>(std::chrono::system_clock::now()); }
+sts::Seconds now() {
+    return std::chrono::floor<seconds>(std::chrono::system_clock::now());
+}
 
 sts::CacheRow policy_row(const std::string& domain, sts::Seconds t, std::int64_t valid_for) {
     sts::CacheRow row;
@@ -41,7 +48,8 @@ sts::CacheRow backoff_row(const std::string& domain, sts::Seconds t) {
 
 std::string entry(const std::string& qname, const std::string& flags) {
     return "ENTRY_BEGIN\nMATCH opcode qtype qname\nADJUST copy_id\nREPLY QR RD RA " + flags +
-           "\nSECTION QUESTION\n" + qname + " IN TXT\nSECTION ANSWER\nSECTION AUTHORITY\nENTRY_END\n";
+           "\nSECTION QUESTION\n" + qname +
+           " IN TXT\nSECTION ANSWER\nSECTION AUTHORITY\nENTRY_END\n";
 }
 
 json::Value parse_json(const harness::ToolResult& r) {
@@ -62,6 +70,8 @@ class CliCacheTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(refresh_domain_dns_timeout);
     CPPUNIT_TEST(refresh_all_drops_unused);
     CPPUNIT_TEST(usage_errors);
+    CPPUNIT_TEST(missing_cache_not_created);
+    CPPUNIT_TEST(root_acts_as_cache_owner);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -73,7 +83,8 @@ public:
         t_ = now();
         CPPUNIT_ASSERT(daemon_->put(policy_row("example.com", t_ - seconds(7200), 3 * 86400)).ok());
         CPPUNIT_ASSERT(daemon_->put(backoff_row("broken.example", t_)).ok());
-        CPPUNIT_ASSERT(daemon_->put(policy_row("old.example", t_ - seconds(3 * 86400), 86400)).ok());
+        CPPUNIT_ASSERT(
+            daemon_->put(policy_row("old.example", t_ - seconds(3 * 86400), 86400)).ok());
     }
     void tearDown() override {
         daemon_.reset();
@@ -100,7 +111,8 @@ public:
         CPPUNIT_ASSERT(broken["policy"].is_null());
         CPPUNIT_ASSERT(broken["record_id"].is_null());
         CPPUNIT_ASSERT_EQUAL(std::string("sts-webpki-invalid"), broken["failure"].as_string());
-        CPPUNIT_ASSERT_EQUAL(std::string("certificate-expired"), broken["failure_reason"].as_string());
+        CPPUNIT_ASSERT_EQUAL(std::string("certificate-expired"),
+                             broken["failure_reason"].as_string());
         std::int64_t expires = broken["expires_in_seconds"].as_int();
         CPPUNIT_ASSERT_MESSAGE(std::to_string(expires), expires > 200 && expires <= 300);
         const json::Value& ex = v["domains"][1];
@@ -116,7 +128,8 @@ public:
         CPPUNIT_ASSERT(ex["failure"].is_null());
         CPPUNIT_ASSERT(ex["policy_text"].as_string().find("mode: enforce\n") != std::string::npos);
         CPPUNIT_ASSERT(ex["age_seconds"].as_int() >= 7200);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(20), ex["valid_until"].as_string().size());  // ...T..:..:..Z
+        CPPUNIT_ASSERT_EQUAL(std::size_t(20),
+                             ex["valid_until"].as_string().size());  // ...T..:..:..Z
         CPPUNIT_ASSERT_EQUAL(std::string("expired"), v["domains"][2]["state"].as_string());
         // The daemon's handle keeps working while and after the CLI ran.
         CPPUNIT_ASSERT(daemon_->get("example.com").status == sts::RowStatus::Found);
@@ -125,17 +138,22 @@ public:
     void list_and_show_readable() {
         auto r = tool({"cache", "list"});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.err, 0, r.status);
-        CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find("example.com  fresh mode=enforce id=20260101 age=2h") !=
-                                          std::string::npos);
-        CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find("broken.example  backoff (sts-webpki-invalid certificate-expired)") !=
-                                          std::string::npos);
-        CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find("old.example  expired mode=enforce") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(
+            r.out,
+            r.out.find("example.com  fresh mode=enforce id=20260101 age=2h") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(
+            r.out, r.out.find("broken.example  backoff (sts-webpki-invalid certificate-expired)") !=
+                       std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(
+            r.out, r.out.find("old.example  expired mode=enforce") != std::string::npos);
         auto s = tool({"cache", "show", "EXAMPLE.com."});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(s.err, 0, s.status);
         CPPUNIT_ASSERT_MESSAGE(s.out, s.out.find("mode:         enforce\n") != std::string::npos);
-        CPPUNIT_ASSERT_MESSAGE(s.out, s.out.find("mx:           *.mx.example.com\n") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(s.out,
+                               s.out.find("mx:           *.mx.example.com\n") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(s.out, s.out.find("state:        fresh\n") != std::string::npos);
-        CPPUNIT_ASSERT_MESSAGE(s.out, s.out.find("policy text:\nversion: STSv1\n") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(s.out,
+                               s.out.find("policy text:\nversion: STSv1\n") != std::string::npos);
     }
 
     void show_json_and_not_cached() {
@@ -192,8 +210,9 @@ public:
         auto r = tool({"-o", "dns_nameservers=127.0.0.1:" + std::to_string(silent.port()), "-o",
                        "dns_timeout=200ms", "cache", "refresh", "example.com"});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.out + r.err, 75, r.status);
-        CPPUNIT_ASSERT_MESSAGE(r.out, r.out.find("example.com: mode=enforce (kept cached policy)") !=
-                                          std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(
+            r.out,
+            r.out.find("example.com: mode=enforce (kept cached policy)") != std::string::npos);
         auto row = daemon_->get("example.com");
         CPPUNIT_ASSERT(row.row->last_update == t_ - seconds(7200));  // unchanged
     }
@@ -227,6 +246,44 @@ public:
         CPPUNIT_ASSERT_MESSAGE(bad.err, bad.err.find("bad..example") != std::string::npos);
         auto conf = harness::run_tool({"-o", "cache_dir", "cache", "list"});
         CPPUNIT_ASSERT_EQUAL(2, conf.status);
+    }
+
+    void missing_cache_not_created() {
+        std::string missing = dir_->path() + "/missing";
+        for (const char* verb : {"list", "purge"}) {
+            auto r = harness::run_tool({"-o", "cache_dir=" + missing, "cache", verb});
+            CPPUNIT_ASSERT_EQUAL(1, r.status);
+            CPPUNIT_ASSERT_MESSAGE(r.err, r.err.find("no policy cache") != std::string::npos);
+        }
+        auto show = harness::run_tool({"-o", "cache_dir=" + missing, "cache", "show", "a.example"});
+        CPPUNIT_ASSERT_EQUAL(1, show.status);
+        CPPUNIT_ASSERT(!std::filesystem::exists(missing));
+    }
+
+    // Run by root on a cache_dir the daemon's user owns, the files the
+    // command creates belong to that user.
+    void root_acts_as_cache_owner() {
+        if (::geteuid() != 0) return;  // only root can change identity
+        constexpr uid_t kNobody = 65534;
+        harness::TempDir top;
+        std::string cache = top.path() + "/cache";
+        CPPUNIT_ASSERT_EQUAL(0, ::chmod(top.path().c_str(), 0755));
+        CPPUNIT_ASSERT_EQUAL(0, ::mkdir(cache.c_str(), 0750));
+        CPPUNIT_ASSERT_EQUAL(0, ::chown(cache.c_str(), kNobody, kNobody));
+        harness::TestDns dns(entry("_mta-sts.none.example.", "NXDOMAIN"));
+        auto r = harness::run_tool({"-o", "cache_dir=" + cache, "-o",
+                                    "dns_nameservers=" + dns.nameserver(), "cache", "refresh",
+                                    "none.example"});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.out + r.err, 1, r.status);
+        for (const char* file : {sts::kCacheFile, "__db.register", "__db.001"}) {
+            struct stat st {};
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(file, 0, ::stat((cache + "/" + file).c_str(), &st));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(file, kNobody, st.st_uid);
+        }
+        auto list = harness::run_tool({"-o", "cache_dir=" + cache, "cache", "list"});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(list.err, 0, list.status);
+        CPPUNIT_ASSERT_MESSAGE(list.out,
+                               list.out.find("none.example  backoff") != std::string::npos);
     }
 
 private:

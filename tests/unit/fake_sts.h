@@ -97,7 +97,8 @@ private:
 class ScratchDir {
 public:
     ScratchDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "mtaguard-unit-XXXXXX").string();
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "mtaguard-unit-XXXXXX").string();
         if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
         path_ = pattern;
     }

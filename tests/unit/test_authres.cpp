@@ -96,7 +96,7 @@ const Case kCases[] = {
      "mx; spf=fail smtp.mailfrom=<example.com>"},
     {"leading cfws", "  (comment)  mx; dkim=neutral", "mx; dkim=neutral"},
     // errors
-    {"empty", "", nullptr, "expected a authserv-id"},
+    {"empty", "", nullptr, "expected an authserv-id"},
     {"no results", "example.com", nullptr, "expected \";\""},
     {"missing result", "mx; spf=", nullptr, "expected a result"},
     {"missing equals", "mx; spf pass", nullptr, "expected \"=\""},

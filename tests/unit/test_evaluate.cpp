@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "dmarc/cache.h"
 #include "dmarc/evaluate.h"
 #include "dmarc/trust.h"
 #include "fake_resolver.h"
@@ -369,6 +370,7 @@ class EvaluateTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(identity_domains);
     CPPUNIT_TEST(forged_own_headers);
     CPPUNIT_TEST(own_authserv_id_defaults_to_host_name);
+    CPPUNIT_TEST(second_message_served_from_cache);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -456,6 +458,24 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string(""), dmarc::identity_domain("user@"));
         CPPUNIT_ASSERT_EQUAL(std::string(""), dmarc::identity_domain("user@[192.0.2.1]"));
         CPPUNIT_ASSERT_EQUAL(std::string(""), dmarc::identity_domain("user@exa mple.com"));
+    }
+
+    // The milter passes a CachingResolver: the second message from the same
+    // author domain costs no DNS query and gets the same verdict.
+    void second_message_served_from_cache() {
+        testing::FakeResolver dns;
+        fill_dns(dns);
+        auto cfg = load(std::string(kBaseConfig) + kReject);
+        dmarc::CachingResolver cache(dns, dmarc::CacheLimits::from_config(*cfg));
+        dmarc::MessageFacts facts;
+        facts.from_headers = {"a@sub.reject.example"};
+        auto first = dmarc::evaluate(facts, cache, *cfg, 0);
+        int asked = dns.total();
+        CPPUNIT_ASSERT(asked > 0);
+        auto second = dmarc::evaluate(facts, cache, *cfg, 0);
+        CPPUNIT_ASSERT_EQUAL(asked, dns.total());
+        CPPUNIT_ASSERT_EQUAL(first.header_value, second.header_value);
+        CPPUNIT_ASSERT_EQUAL(std::string("fail"), std::string(dmarc::status_name(second.status)));
     }
 
     void own_authserv_id_defaults_to_host_name() {

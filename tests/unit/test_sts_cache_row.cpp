@@ -110,9 +110,9 @@ public:
 
     void round_trip_each_mode_and_failure() {
         for (auto mode : {sts::Mode::Enforce, sts::Mode::Testing, sts::Mode::None}) {
-            for (auto failure : {sts::FetchFailure::None, sts::FetchFailure::FetchError,
-                                 sts::FetchFailure::PolicyInvalid,
-                                 sts::FetchFailure::WebPkiInvalid}) {
+            for (auto failure :
+                 {sts::FetchFailure::None, sts::FetchFailure::FetchError,
+                  sts::FetchFailure::PolicyInvalid, sts::FetchFailure::WebPkiInvalid}) {
                 CacheRow row = full_row();
                 row.policy.mode = mode;
                 row.failure = failure;

@@ -41,8 +41,8 @@ public:
     void record(const std::string& id) { resolver.txt(kTxtName, {"v=STSv1; id=" + id + ";"}); }
     void enforce(std::uint32_t max_age = kDay, const std::string& mx = "mx1.example.com") {
         fetcher.policy(kDomain, Mode::Enforce, max_age, {mx},
-                       "version: STSv1\nmode: enforce\nmx: " + mx + "\nmax_age: " +
-                           std::to_string(max_age) + "\n");
+                       "version: STSv1\nmode: enforce\nmx: " + mx +
+                           "\nmax_age: " + std::to_string(max_age) + "\n");
     }
     sts::GetResult get(const std::string& domain = kDomain) {
         return sts::get(domain, resolver, fetcher, *cache, clock, config);
@@ -80,8 +80,8 @@ private:
     sts::Seconds start_;
 };
 
-void expect_policy(const std::string& label, const sts::GetResult& r, Mode mode,
-                   CacheState state, bool fallback = false) {
+void expect_policy(const std::string& label, const sts::GetResult& r, Mode mode, CacheState state,
+                   bool fallback = false) {
     CPPUNIT_ASSERT_MESSAGE(label + ": policy " + r.detail, r.policy.has_value());
     CPPUNIT_ASSERT_MESSAGE(label + ": mode", r.policy->mode == mode);
     CPPUNIT_ASSERT_MESSAGE(label + ": state", r.cache_state == state);
@@ -223,7 +223,8 @@ public:
         f.get();
         f.advance(100);
         f.record("off");
-        f.fetcher.policy(kDomain, Mode::None, kDay, {}, "version: STSv1\nmode: none\nmax_age: 86400\n");
+        f.fetcher.policy(kDomain, Mode::None, kDay, {},
+                         "version: STSv1\nmode: none\nmax_age: 86400\n");
         auto r = f.get();
         expect_policy("none", r, Mode::None, CacheState::Fresh);
         CPPUNIT_ASSERT(r.policy->mx.empty());
@@ -279,7 +280,8 @@ public:
         f.resolver.fail(kTxtName, dns::RrType::TXT, dns::Status::NxDomain);
         auto r = f.get();
         expect_policy("record gone", r, Mode::Enforce, CacheState::Fresh, true);
-        CPPUNIT_ASSERT_EQUAL(std::string("no-sts-record+fallback-to-cached-policy"), r.failure_reason);
+        CPPUNIT_ASSERT_EQUAL(std::string("no-sts-record+fallback-to-cached-policy"),
+                             r.failure_reason);
         CPPUNIT_ASSERT_EQUAL(1, f.fetches());
         f.advance(900);  // expired now: the missing record means no policy
         auto after = f.get();
@@ -294,7 +296,8 @@ public:
         f.record("abc");
         f.fetcher.fail(kDomain, FetchFailure::FetchError, "http-status-404");
         auto r = f.get();
-        expect_no_policy("backoff", r, CacheState::Miss, FetchFailure::FetchError, "http-status-404");
+        expect_no_policy("backoff", r, CacheState::Miss, FetchFailure::FetchError,
+                         "http-status-404");
         f.expect_row("backoff", {true, "abc", Mode::None, 0, 300, 0, 0, FetchFailure::FetchError,
                                  "http-status-404"});
         f.advance(299);
@@ -327,8 +330,8 @@ public:
         auto r = f.get();
         expect_no_policy("no record", r, CacheState::Miss, FetchFailure::None, "no-sts-record");
         CPPUNIT_ASSERT_EQUAL(0, f.fetches());
-        f.expect_row("no record", {true, "", Mode::None, 0, 300, 0, 0, FetchFailure::None,
-                                   "no-sts-record"});
+        f.expect_row("no record",
+                     {true, "", Mode::None, 0, 300, 0, 0, FetchFailure::None, "no-sts-record"});
         f.advance(10);
         expect_no_policy("cached absence", f.get(), CacheState::Backoff, FetchFailure::None,
                          "no-sts-record");
@@ -369,7 +372,8 @@ public:
             f.cache->put([&] {
                 sts::CacheRow row;
                 row.domain = d;
-                row.inserted = row.last_update = row.last_use = row.last_checked = f.clock.seconds();
+                row.inserted = row.last_update = row.last_use = row.last_checked =
+                    f.clock.seconds();
                 row.valid_until = row.inserted + seconds(max_age);
                 row.record_id = "one";
                 row.policy.mode = Mode::Enforce;
@@ -379,13 +383,13 @@ public:
             }());
             if (!fetch_ok) f.fetcher.fail(d, FetchFailure::FetchError, "connect-timeout");
         };
-        seed("unused.example", 400 * kDay, true);       // not used for 181 days: dropped
+        seed("unused.example", 400 * kDay, true);  // not used for 181 days: dropped
         f.advance(181 * kDay);
-        seed("soon.example", 3600, true);               // expires within a day: renewed
-        seed("later.example", 30 * kDay, true);         // expires later: left alone
-        seed("failing.example", 3600, false);           // renewal fails: kept
-        f.get("gone.example");                           // no record: a negative row...
-        f.advance(600);                                  // ...that has expired: dropped
+        seed("soon.example", 3600, true);            // expires within a day: renewed
+        seed("later.example", 30 * kDay, true);      // expires later: left alone
+        seed("failing.example", 3600, false);        // renewal fails: kept
+        f.get("gone.example");                       // no record: a negative row...
+        f.advance(600);                              // ...that has expired: dropped
         testing::LockedResolver locked(f.resolver);  // refresh() asks from worker threads
         auto stats = sts::refresh(locked, f.fetcher, *f.cache, f.clock, f.config);
         CPPUNIT_ASSERT_EQUAL(1, stats.refreshed);
@@ -419,7 +423,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(2, f.fetches());  // same id, fetched anyway
         f.expect_row("forced", {false, "abc", Mode::Enforce, 0, 100 + 2 * kDay, 100, 0});
         f.fetcher.fail(kDomain, FetchFailure::FetchError, "http-status-500");
-        auto kept = sts::refresh_domain(kDomain, f.resolver, f.fetcher, *f.cache, f.clock, f.config);
+        auto kept =
+            sts::refresh_domain(kDomain, f.resolver, f.fetcher, *f.cache, f.clock, f.config);
         expect_policy("forced, failed", kept, Mode::Enforce, CacheState::Fresh, true);
         f.expect_row("forced, failed", {false, "abc", Mode::Enforce, 0, 100 + 2 * kDay, 100, 0});
     }
