@@ -171,10 +171,8 @@ std::string render_xml(const Report& report, const Metadata& metadata) {
 std::vector<std::uint8_t> gzip(std::string_view data) {
     std::unique_ptr<z_stream, DeflateEnd> z(new z_stream{});
     // windowBits 15 + 16: a gzip header and trailer instead of zlib's.
-    if (deflateInit2(z.get(), Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-        z.release();
-        return {};
-    }
+    // On failure the stream has no state and deflateEnd() only frees `z`.
+    if (deflateInit2(z.get(), Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return {};
     std::vector<std::uint8_t> out(deflateBound(z.get(), data.size()) + 32);
     z->next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
     z->avail_in = static_cast<uInt>(data.size());
@@ -187,10 +185,7 @@ std::vector<std::uint8_t> gzip(std::string_view data) {
 
 std::optional<std::string> gunzip(const std::vector<std::uint8_t>& data, std::size_t max_size) {
     std::unique_ptr<z_stream, InflateEnd> z(new z_stream{});
-    if (inflateInit2(z.get(), 15 + 16) != Z_OK) {
-        z.release();
-        return std::nullopt;
-    }
+    if (inflateInit2(z.get(), 15 + 16) != Z_OK) return std::nullopt;
     z->next_in = const_cast<Bytef*>(data.data());
     z->avail_in = static_cast<uInt>(data.size());
     std::string out;

@@ -169,9 +169,12 @@ public:
         if (pipe(fds) != 0) return -2;
         pid_t pid = fork();
         if (pid == 0) {
-            std::string error;
-            auto reader = report::open_history_reader(cfg, false, error);
-            long n = reader ? static_cast<long>(reader->scan(0, 1000).evaluations.size()) : -1;
+            long n = -1;
+            {  // the reader closes its environment before the child exits
+                std::string error;
+                auto reader = report::open_history_reader(cfg, false, error);
+                if (reader) n = static_cast<long>(reader->scan(0, 1000).evaluations.size());
+            }
             _exit(write(fds[1], &n, sizeof n) == sizeof n ? 0 : 1);
         }
         close(fds[1]);
