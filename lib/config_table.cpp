@@ -101,7 +101,7 @@ constexpr Param kParams[] = {
 
     // --- DMARC aggregate reports (mtaguard report) ---
     {"report_dir", Type::Path, "", 0, 0, "",
-     "Berkeley DB environment of the report history; empty: cache_dir"},
+     "Berkeley DB environment of the report history; empty: <cache_dir>/reports"},
     {"report_org_name", Type::String, "", 0, 0, "",
      "org_name of aggregate reports; empty: the host name"},
     {"report_email", Type::String, "", 0, 0, "",

@@ -32,8 +32,8 @@ namespace {
 std::atomic<std::shared_ptr<const Runtime>> g_runtime;
 
 constexpr unsigned long kActions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST;
-constexpr unsigned long kStepsOff = SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOBODY | SMFIP_NOEOH | SMFIP_NOUNKNOWN;
-constexpr unsigned long kNoReply = SMFIP_NR_HDR | SMFIP_NR_HELO;
+constexpr unsigned long kStepsOff = SMFIP_NODATA | SMFIP_NOBODY | SMFIP_NOEOH | SMFIP_NOUNKNOWN;
+constexpr unsigned long kNoReply = SMFIP_NR_HDR | SMFIP_NR_HELO | SMFIP_NR_RCPT;
 
 struct Connection {
     Session session;
@@ -136,6 +136,14 @@ sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
     });
 }
 
+sfsistat on_envrcpt(SMFICTX* ctx, char** argv) {
+    return guarded("envrcpt", [&] {
+        Connection* c = connection(ctx);
+        c->session.rcpt(argv && argv[0] ? argv[0] : "");
+        return c->reply(SMFIP_NR_RCPT);
+    });
+}
+
 sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
     return guarded("header", [&] {
         Connection* c = connection(ctx);
@@ -207,7 +215,7 @@ smfiDesc& filter_description() {
         on_connect,
         on_helo,
         on_envfrom,
-        nullptr,  // envrcpt
+        on_envrcpt,
         on_header,
         nullptr,  // eoh
         nullptr,  // body

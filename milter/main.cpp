@@ -24,6 +24,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "report/history.h"
 #include "runtime.h"
 
 namespace {
@@ -60,6 +61,23 @@ std::shared_ptr<const milter::Runtime> load(const config::Sources& sources, bool
     return built.runtime;
 }
 
+// `runtime` with the report history writer `history` (opened once per worker).
+std::shared_ptr<const milter::Runtime> with_history(std::shared_ptr<const milter::Runtime> runtime,
+                                                    std::shared_ptr<report::HistoryWriter> history) {
+    auto copy = std::make_shared<milter::Runtime>(*runtime);
+    copy->history = std::move(history);
+    return copy;
+}
+
+// Opened in the worker, after privileges are dropped: Berkeley DB handles
+// and the writer thread do not survive fork(). Failure only logs: mail flows.
+std::shared_ptr<report::HistoryWriter> open_history(const config::Config& config) {
+    std::string error;
+    std::shared_ptr<report::HistoryWriter> writer = report::open_history_writer(config, error);
+    if (!writer) logging::error("report history not recorded: " + error);
+    return writer;
+}
+
 // The worker's reload thread: SIGUSR1 (relayed SIGHUP) swaps the snapshot.
 void reload_loop(config::Sources sources) {
     sigset_t set;
@@ -71,7 +89,9 @@ void reload_loop(config::Sources sources) {
         auto old = milter::current_runtime();
         auto fresh = load(sources, true);
         if (!fresh) continue;
-        for (const char* name : {"milter_socket", "milter_pid_file", "user", "syslog_facility", "log_level"})
+        fresh = with_history(fresh, old->history);
+        for (const char* name : {"milter_socket", "milter_pid_file", "user", "syslog_facility", "log_level",
+                                 "report_dir", "cache_dir"})
             if (fresh->config->str(name) != old->config->str(name))
                 logging::warning(std::string(name) + " changed: takes effect after a restart");
         milter::set_runtime(fresh);
@@ -80,9 +100,12 @@ void reload_loop(config::Sources sources) {
 }
 
 int serve(const config::Sources& sources) {
+    auto runtime = milter::current_runtime();
+    milter::set_runtime(with_history(runtime, open_history(*runtime->config)));
     std::thread(reload_loop, sources).detach();
     int rc = smfi_main();
     logging::notice(rc == MI_SUCCESS ? "stopped" : "stopped after a libmilter failure");
+    if (auto history = milter::current_runtime()->history) history->flush();
     return rc == MI_SUCCESS ? 0 : kExitFailure;
 }
 

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "dns.h"
 #include "net/cidr.h"
+#include "report/history.h"
 
 namespace milter {
 
@@ -25,6 +26,10 @@ struct Runtime {
     std::shared_ptr<dns::Resolver> resolver;  // dmarc::CachingResolver over `upstream`; thread-safe
     net::NetworkList skip_networks;
     std::string authserv_id;  // authserv_id, or the host name when that is empty
+    // Evaluations for aggregate reports; null when the history could not be
+    // opened (mail flows regardless). Opened once in the worker and carried
+    // over on reload (one Berkeley DB environment handle per process).
+    std::shared_ptr<report::HistoryWriter> history;
 };
 
 struct RuntimeBuild {

@@ -2,9 +2,13 @@
 #include "session.h"
 
 #include <algorithm>
+#include <cctype>
+#include <ctime>
 
 #include "domain.h"
 #include "log.h"
+#include "report/from_verdict.h"
+#include "report/mail.h"
 
 namespace milter {
 namespace {
@@ -112,6 +116,17 @@ std::string Session::mail(std::string_view envelope_from, std::string_view auth_
     return "";
 }
 
+void Session::rcpt(std::string_view envelope_to) {
+    std::string address = strip_angle_brackets(envelope_to);
+    auto at = address.rfind('@');
+    if (at == std::string::npos) return;
+    std::string domain = address.substr(at + 1);
+    for (char& ch : domain) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    auto& domains = message_.rcpt_domains;
+    if (domains.size() < kMaxRecipientDomains && std::find(domains.begin(), domains.end(), domain) == domains.end())
+        domains.push_back(std::move(domain));
+}
+
 void Session::header(std::string_view name, std::string_view value) {
     auto& f = message_.facts;
     auto collect = [&](std::vector<std::string>& into) {
@@ -126,7 +141,24 @@ void Session::header(std::string_view name, std::string_view value) {
         collect(f.authentication_results);
     } else if (iequals(name, "Received-SPF")) {
         collect(f.received_spf);
+    } else if (iequals(name, "Subject")) {
+        message_.is_report = message_.is_report || report::is_report_subject(value);  // no reports about reports
     }
+}
+
+// One history row per author domain with a policy (report/from_verdict.h).
+void Session::record_history(const dmarc::Verdict& verdict) const {
+    if (!runtime_->history) return;
+    const auto& facts = message_.facts;
+    report::MessageContext message;
+    message.time = static_cast<std::int64_t>(std::time(nullptr));
+    message.client_ip = facts.client_ip;
+    auto at = facts.envelope_from.rfind('@');
+    // RFC 9990 IdentifierType: the MAIL FROM domain, the HELO name for a null sender.
+    message.envelope_from_domain = at == std::string::npos ? facts.helo : facts.envelope_from.substr(at + 1);
+    message.envelope_to_domains = message_.rcpt_domains;
+    message.is_report = message_.is_report;
+    for (auto& evaluation : report::evaluations_of(verdict, message)) runtime_->history->record(std::move(evaluation));
 }
 
 Outcome Session::overflow_outcome(const std::string& queue_id) const {
@@ -166,6 +198,7 @@ Outcome Session::end_of_message(std::string queue_id, const Evaluator& evaluate)
     dmarc::MessageFacts trusted = facts;
     trusted.authentication_results = std::move(believed);
     dmarc::Verdict v = evaluate(trusted);
+    record_history(v);
 
     out.action = v.action;
     out.smtp_code = v.smtp_code;

@@ -32,6 +32,7 @@ inline constexpr std::size_t kMaxFromHeaders = 50;
 inline constexpr std::size_t kMaxCollectedHeaders = 100;
 inline constexpr std::size_t kMaxHeaderValue = 64 * 1024;
 inline constexpr std::size_t kMaxDeletions = 1000;
+inline constexpr std::size_t kMaxRecipientDomains = 100;
 
 // The authserv-id an Authentication-Results value starts with (RFC 8601
 // §2.2: [CFWS] authserv-id, a token or quoted-string), lowercase; "" if none.
@@ -61,6 +62,8 @@ public:
     void helo(std::string name) { helo_ = std::move(name); }
     // MAIL stage: starts a message. Returns a reason when it is skipped.
     std::string mail(std::string_view envelope_from, std::string_view auth_authen);
+    // RCPT stage: the recipient's domain, for the report history.
+    void rcpt(std::string_view envelope_to);
     void header(std::string_view name, std::string_view value);
     Outcome end_of_message(std::string queue_id, const Evaluator& evaluate);
     void abort_message() { message_ = Message{}; }
@@ -74,7 +77,10 @@ private:
         std::vector<std::string> authres_ids;  // authserv-id of every A-R header, in order
         bool from_overflow = false;
         std::size_t ignored_headers = 0;
+        std::vector<std::string> rcpt_domains;  // distinct, at most kMaxRecipientDomains
+        bool is_report = false;                 // Subject of a DMARC aggregate report
     };
+    void record_history(const dmarc::Verdict& verdict) const;
     Outcome overflow_outcome(const std::string& queue_id) const;
 
     std::shared_ptr<const Runtime> runtime_;

@@ -39,5 +39,6 @@ int cmd_sts_answer(const Context& ctx, Args args);
 int cmd_cache(const Context& ctx, Args args);
 int cmd_dmarc(const Context& ctx, Args args);
 int cmd_authres(const Context& ctx, Args args);
+int cmd_report(const Context& ctx, Args args);
 
 }  // namespace tool

@@ -22,6 +22,9 @@ constexpr Command kCommands[] = {
     {"cache", cmd_cache, "cache [--json] list | show DOMAIN | purge [DOMAIN] | refresh [DOMAIN]"},
     {"dmarc", cmd_dmarc, "dmarc parse|lookup|verify|report-auth|orgdomain [--json] ..."},
     {"authres", cmd_authres, "authres parse [--json] HEADER_VALUE"},
+    {"report", cmd_report,
+     "report send [--dry-run] [--period START..END] [--domain D] | "
+     "report dump --out DIR [--period START..END] [--domain D] | report purge"},
 };
 
 int usage() {

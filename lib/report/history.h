@@ -49,15 +49,59 @@ struct Evaluation {
     std::string dmarc_dkim;  // aligned DKIM outcome: "pass" / "fail"
     std::string disposition;  // applied: "none", "quarantine", "reject"
     std::vector<std::string> reasons;  // RFC 9990 reason types: "local_policy", "sampled_out", ...
+    bool is_report = false;  // the message was itself a DMARC report: never reported on (no loops)
 };
 
 class HistoryWriter {
 public:
     virtual ~HistoryWriter() = default;
     virtual void record(Evaluation evaluation) = 0;  // never blocks, never throws
+    // Waits until everything recorded so far is written (or dropped). Not for
+    // the message path: for shutdown and tests.
+    virtual void flush() {}
 };
 
 // Opens (or creates) the store; nullptr with `error` set when it cannot.
+// The writer's destructor writes what is still queued, then stops its thread.
 std::unique_ptr<HistoryWriter> open_history_writer(const config::Config& config, std::string& error);
+
+// Where the store lives: report_dir, or <cache_dir>/reports when report_dir
+// is empty. A directory of its own (its own Berkeley DB environment), so the
+// history never shares locks or logs with the MTA-STS policy cache.
+std::string history_dir(const config::Config& config);
+
+// A destination of one report period that was handled (sent, or refused for
+// a reason that will not change), so that a rerun does not send it again.
+struct SentMark {
+    std::string policy_domain;
+    std::int64_t begin = 0;
+    std::string destination;  // the rua URI
+    std::string outcome;      // "sent", "refused: ..."
+    std::int64_t at = 0;      // when
+};
+
+// Reads the history back for `mtaguard report`. Not thread-safe; one per
+// command. Results are values: `error` is set when the database failed.
+class HistoryReader {
+public:
+    virtual ~HistoryReader() = default;
+    struct Scan {
+        std::vector<Evaluation> evaluations;  // time in [begin, end), in time order
+        std::size_t corrupt = 0;              // rows that did not decode (skipped)
+        std::string error;
+    };
+    virtual Scan scan(std::int64_t begin, std::int64_t end) = 0;
+    // Deletes evaluations older than `before` and sent marks of periods that
+    // began before it; returns how many rows went, or -1 with `error`.
+    virtual long long purge(std::int64_t before, std::string& error) = 0;
+    virtual bool is_sent(const std::string& policy_domain, std::int64_t begin,
+                         const std::string& destination) = 0;
+    virtual bool mark_sent(const SentMark& mark, std::string& error) = 0;
+};
+
+// Opens the store; nullptr with `error` set when it cannot (e.g. no such
+// directory: nothing was ever recorded). create: make the directory.
+std::unique_ptr<HistoryReader> open_history_reader(const config::Config& config, bool create,
+                                                   std::string& error);
 
 }  // namespace report

@@ -1,0 +1,67 @@
+// aggregate: evaluations grouped into aggregate reports (RFC 9990 §2.1):
+// one report per policy domain and period, one row per source IP +
+// identifiers + results combination, with a count.
+//
+// Periods are aligned to multiples of the interval since the epoch, so a
+// daily interval starts at 00:00 UTC (RFC 9990 §2.1: reports should adhere to
+// hour/day boundaries). A report carries the last policy seen in its period
+// (RFC 9990 §2.1.7: "the final configuration observed"). Evaluations without
+// a policy domain (no DMARC record) and evaluations of messages that were
+// themselves reports (is_report) are not reported on. envelope_to is set
+// only when the message had exactly one recipient domain (the schema allows
+// one per row; counting a message once per domain would inflate counts).
+// A report holds at most kMaxRows rows; further combinations are counted in
+// `rows_dropped` and left out.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "report/history.h"
+
+namespace report {
+
+inline constexpr std::size_t kMaxRows = 100000;
+inline constexpr std::size_t kMaxDkimPerRow = 100;  // RFC 9990 §2.1.2
+
+struct Period {
+    std::int64_t begin = 0;  // inclusive
+    std::int64_t end = 0;    // exclusive
+    bool operator<(const Period& o) const { return begin < o.begin || (begin == o.begin && end < o.end); }
+    bool operator==(const Period& o) const { return begin == o.begin && end == o.end; }
+};
+
+Period period_of(std::int64_t time, std::int64_t interval);
+
+struct Row {
+    std::string source_ip;
+    std::string header_from;
+    std::string envelope_from;
+    std::string envelope_to;  // "" when not one recipient domain
+    std::string disposition;
+    std::string dmarc_dkim;
+    std::string dmarc_spf;
+    std::vector<std::string> reasons;
+    std::vector<AuthResultEntry> dkim;
+    std::vector<AuthResultEntry> spf;
+    std::uint64_t count = 0;
+};
+
+struct Report {
+    std::string policy_domain;
+    Period period;
+    PublishedPolicy policy;       // as last seen in the period
+    std::vector<Row> rows;        // sorted by source IP, then identifiers
+    std::uint64_t messages = 0;   // sum of the counts
+    std::size_t rows_dropped = 0;
+};
+
+// Groups `evaluations` (any order) into reports sorted by policy domain and
+// period. only_domain: keep one policy domain (case-insensitive).
+std::vector<Report> aggregate(const std::vector<Evaluation>& evaluations, std::int64_t interval,
+                              const std::optional<std::string>& only_domain = std::nullopt);
+
+}  // namespace report

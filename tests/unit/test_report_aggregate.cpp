@@ -1,0 +1,202 @@
+// Unit tests of lib/report/aggregate: periods aligned to UTC midnight,
+// grouping per policy domain and period, one row per combination with
+// counts, envelope_to, reasons, the last policy of a period, and what is
+// never reported (no policy domain, reports about reports).
+#include <cppunit/extensions/HelperMacros.h>
+
+#include "report/aggregate.h"
+#include "report_samples.h"
+
+namespace {
+
+constexpr std::int64_t kDay = 86400;
+constexpr std::int64_t kMidnight = 1700006400;  // 2023-11-15T00:00:00Z
+
+report::Evaluation at(std::int64_t time, const std::string& ip = "192.0.2.10") {
+    auto e = testing::sample_evaluation(time);
+    e.source_ip = ip;
+    return e;
+}
+
+}  // namespace
+
+class ReportAggregateTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(ReportAggregateTest);
+    CPPUNIT_TEST(periods);
+    CPPUNIT_TEST(grouping_and_counts);
+    CPPUNIT_TEST(row_fields);
+    CPPUNIT_TEST(envelope_to);
+    CPPUNIT_TEST(disposition_reasons);
+    CPPUNIT_TEST(last_policy_wins);
+    CPPUNIT_TEST(never_reported);
+    CPPUNIT_TEST(domain_filter);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void periods() {
+        struct Case {
+            const char* label;
+            std::int64_t time, interval, begin, end;
+        } cases[] = {
+            {"midnight itself", kMidnight, kDay, kMidnight, kMidnight + kDay},
+            {"last second of the day", kMidnight + kDay - 1, kDay, kMidnight, kMidnight + kDay},
+            {"next day", kMidnight + kDay, kDay, kMidnight + kDay, kMidnight + 2 * kDay},
+            {"hourly", kMidnight + 3 * 3600 + 59, 3600, kMidnight + 3 * 3600, kMidnight + 4 * 3600},
+            {"before the epoch", -1, kDay, -kDay, 0},
+            {"bad interval means daily", kMidnight + 5, 0, kMidnight, kMidnight + kDay},
+        };
+        for (const auto& c : cases) {
+            auto p = report::period_of(c.time, c.interval);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(c.label) + " begin", c.begin, p.begin);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(c.label) + " end", c.end, p.end);
+        }
+    }
+
+    void grouping_and_counts() {
+        auto other = at(kMidnight + 10);
+        other.policy.domain = "Example.NET";
+        other.header_from = "example.net";
+        std::vector<report::Evaluation> in = {
+            at(kMidnight + 100), at(kMidnight + 200), at(kMidnight + 300, "198.51.100.7"),
+            at(kMidnight + kDay + 1),  // next day
+            other,
+        };
+        auto reports = report::aggregate(in, kDay);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), reports.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("example.com"), reports[0].policy_domain);
+        CPPUNIT_ASSERT_EQUAL(kMidnight, reports[0].period.begin);
+        CPPUNIT_ASSERT_EQUAL(kMidnight + kDay, reports[0].period.end);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(3), reports[0].messages);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), reports[0].rows.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("192.0.2.10"), reports[0].rows[0].source_ip);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(2), reports[0].rows[0].count);
+        CPPUNIT_ASSERT_EQUAL(std::string("198.51.100.7"), reports[0].rows[1].source_ip);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), reports[0].rows[1].count);
+        CPPUNIT_ASSERT_EQUAL(std::string("example.com"), reports[1].policy_domain);
+        CPPUNIT_ASSERT_EQUAL(kMidnight + kDay, reports[1].period.begin);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), reports[1].messages);
+        CPPUNIT_ASSERT_EQUAL(std::string("example.net"), reports[2].policy_domain);
+        CPPUNIT_ASSERT_EQUAL(std::string("example.net"), reports[2].policy.domain);
+    }
+
+    void row_fields() {
+        // Any difference in identifiers or results makes a row of its own.
+        std::vector<report::Evaluation> in;
+        in.push_back(at(kMidnight));
+        auto sub = at(kMidnight);
+        sub.header_from = "News.Example.com";
+        in.push_back(sub);
+        auto spf_fail = at(kMidnight);
+        spf_fail.spf[0].result = "fail";
+        in.push_back(spf_fail);
+        auto selector = at(kMidnight);
+        selector.dkim[0].selector = "s2";
+        in.push_back(selector);
+        auto aligned = at(kMidnight);
+        aligned.dmarc_spf = "pass";
+        in.push_back(aligned);
+        in.push_back(at(kMidnight + 1));  // same as the first
+        auto reports = report::aggregate(in, kDay);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), reports.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(5), reports[0].rows.size());
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(6), reports[0].messages);
+        std::uint64_t total = 0;
+        bool saw_sub = false;
+        for (const auto& r : reports[0].rows) {
+            total += r.count;
+            if (r.header_from == "news.example.com") saw_sub = true;
+        }
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(6), total);
+        CPPUNIT_ASSERT_MESSAGE("header_from lowercased, own row", saw_sub);
+        const report::Row* first = nullptr;
+        for (const auto& r : reports[0].rows)
+            if (r.count == 2) first = &r;
+        CPPUNIT_ASSERT(first != nullptr);
+        CPPUNIT_ASSERT_EQUAL(std::string("example.com"), first->header_from);
+        CPPUNIT_ASSERT_EQUAL(std::string("bounce.example.com"), first->envelope_from);
+        CPPUNIT_ASSERT_EQUAL(std::string("example.org"), first->envelope_to);
+        CPPUNIT_ASSERT_EQUAL(std::string("none"), first->disposition);
+        CPPUNIT_ASSERT_EQUAL(std::string("pass"), first->dmarc_dkim);
+        CPPUNIT_ASSERT_EQUAL(std::string("fail"), first->dmarc_spf);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), first->dkim.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("s1"), first->dkim[0].selector);
+        CPPUNIT_ASSERT_EQUAL(std::string("esp.example"), first->dkim[1].domain);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), first->spf.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("mfrom"), first->spf[0].scope);
+    }
+
+    void envelope_to() {
+        struct Case {
+            const char* label;
+            std::vector<std::string> to;
+            const char* expected;
+        } cases[] = {
+            {"one domain", {"example.org"}, "example.org"},
+            {"one domain twice, case", {"Example.ORG", "example.org"}, "example.org"},
+            {"two domains", {"example.org", "example.net"}, ""},
+            {"none", {}, ""},
+        };
+        for (const auto& c : cases) {
+            auto e = at(kMidnight);
+            e.envelope_to_domains = c.to;
+            auto reports = report::aggregate({e}, kDay);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, std::string(c.expected), reports[0].rows[0].envelope_to);
+        }
+    }
+
+    void disposition_reasons() {
+        auto local = at(kMidnight);
+        local.dmarc_dkim = "fail";
+        local.disposition = "none";
+        local.reasons = {"local_policy"};
+        auto sampled = at(kMidnight);
+        sampled.dmarc_dkim = "fail";
+        sampled.disposition = "none";
+        sampled.reasons = {"sampled_out", "sampled_out"};
+        auto rejected = at(kMidnight);
+        rejected.dmarc_dkim = "fail";
+        rejected.disposition = "reject";
+        auto unset = at(kMidnight);
+        unset.disposition = "";
+        unset.dmarc_dkim = "temperror";  // anything but pass is fail (RFC 9990 DMARCResultType)
+        auto reports = report::aggregate({local, sampled, rejected, unset, local}, kDay);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(4), reports[0].rows.size());
+        std::map<std::string, const report::Row*> by;
+        for (const auto& r : reports[0].rows)
+            by[r.disposition + "/" + (r.reasons.empty() ? "" : r.reasons[0])] = &r;
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(2), by.at("none/local_policy")->count);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), by.at("none/sampled_out")->reasons.size());
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), by.at("reject/")->count);
+        CPPUNIT_ASSERT_EQUAL(std::string("fail"), by.at("reject/")->dmarc_dkim);
+        CPPUNIT_ASSERT_EQUAL(std::string("fail"), by.at("none/")->dmarc_dkim);
+    }
+
+    void last_policy_wins() {
+        auto later = at(kMidnight + 500);
+        later.policy.p = "quarantine";
+        later.policy.rua = {"mailto:new@example.com"};
+        auto earlier = at(kMidnight + 100);
+        auto reports = report::aggregate({later, earlier}, kDay);
+        CPPUNIT_ASSERT_EQUAL(std::string("quarantine"), reports[0].policy.p);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), reports[0].policy.rua.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("mailto:new@example.com"), reports[0].policy.rua[0]);
+    }
+
+    void never_reported() {
+        auto no_policy = at(kMidnight);
+        no_policy.policy = {};
+        auto a_report = at(kMidnight);
+        a_report.is_report = true;
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), report::aggregate({no_policy, a_report}, kDay).size());
+    }
+
+    void domain_filter() {
+        auto other = at(kMidnight);
+        other.policy.domain = "example.net";
+        auto reports = report::aggregate({at(kMidnight), other}, kDay, std::string("EXAMPLE.net"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), reports.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("example.net"), reports[0].policy_domain);
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(ReportAggregateTest);

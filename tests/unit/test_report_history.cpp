@@ -1,0 +1,189 @@
+// Unit tests of lib/report/history with a real Berkeley DB in a scratch
+// directory: the writer stores what it is given, the reader scans time
+// ranges in order, skips corrupt rows, purges, and remembers sent marks.
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <db.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "report/history.h"
+#include "report/store.h"
+#include "report_samples.h"
+#include "report_tempdir.h"
+
+namespace {
+
+std::shared_ptr<const config::Config> config_in(const std::string& dir, const std::string& param) {
+    config::Loader loader;
+    loader.override_value(param + "=" + dir);
+    auto cfg = loader.finish();
+    if (!cfg) throw std::runtime_error("config");
+    return cfg;
+}
+
+void record_times(const config::Config& cfg, const std::vector<std::int64_t>& times) {
+    std::string error;
+    auto writer = report::open_history_writer(cfg, error);
+    CPPUNIT_ASSERT_MESSAGE(error, writer != nullptr);
+    for (auto t : times) {
+        auto e = testing::sample_evaluation(t);
+        e.source_ip = "192.0.2." + std::to_string(t % 200);
+        writer->record(e);
+    }
+}  // the destructor writes what is queued
+
+std::vector<std::int64_t> times_of(const report::HistoryReader::Scan& scan) {
+    std::vector<std::int64_t> out;
+    for (const auto& e : scan.evaluations) out.push_back(e.time);
+    return out;
+}
+
+}  // namespace
+
+class ReportHistoryTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(ReportHistoryTest);
+    CPPUNIT_TEST(directory);
+    CPPUNIT_TEST(write_then_scan);
+    CPPUNIT_TEST(corrupt_rows_are_skipped);
+    CPPUNIT_TEST(purge);
+    CPPUNIT_TEST(sent_marks);
+    CPPUNIT_TEST(missing_store);
+    CPPUNIT_TEST(flush_while_open);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void directory() {
+        auto cache = config_in("/var/cache/x", "cache_dir");
+        CPPUNIT_ASSERT_EQUAL(std::string("/var/cache/x/reports"), report::history_dir(*cache));
+        auto own = config_in("/srv/reports", "report_dir");
+        CPPUNIT_ASSERT_EQUAL(std::string("/srv/reports"), report::history_dir(*own));
+    }
+
+    void write_then_scan() {
+        testing::ScratchDir dir;
+        auto cfg = config_in(dir.path() + "/h", "report_dir");
+        std::vector<std::int64_t> times;
+        for (std::int64_t t = 1000; t < 1600; ++t) times.push_back(t);  // more than one batch
+        record_times(*cfg, {5000, 10, 999});
+        record_times(*cfg, times);
+        std::string error;
+        auto reader = report::open_history_reader(*cfg, false, error);
+        CPPUNIT_ASSERT_MESSAGE(error, reader != nullptr);
+        auto all = reader->scan(0, 10000);
+        CPPUNIT_ASSERT_EQUAL(std::string(), all.error);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(603), all.evaluations.size());
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(10), all.evaluations.front().time);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(5000), all.evaluations.back().time);
+        auto some = reader->scan(999, 1002);
+        CPPUNIT_ASSERT(times_of(some) == (std::vector<std::int64_t>{999, 1000, 1001}));
+        CPPUNIT_ASSERT_EQUAL(std::string("192.0.2.199"), some.evaluations[0].source_ip);
+        CPPUNIT_ASSERT_EQUAL(std::string("example.com"), some.evaluations[0].policy.domain);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), reader->scan(5001, 6000).evaluations.size());
+    }
+
+    void corrupt_rows_are_skipped() {
+        testing::ScratchDir dir;
+        auto cfg = config_in(dir.path(), "report_dir");
+        record_times(*cfg, {100, 300});
+        {
+            std::string error;
+            auto store = report::Store::open(dir.path(), false, error);
+            CPPUNIT_ASSERT_MESSAGE(error, store != nullptr);
+            auto key = report::Store::evaluation_key(200, 1, 1);
+            std::string junk = "\x01garbage";
+            DBT k{}, v{};
+            k.data = key.data();
+            k.size = static_cast<std::uint32_t>(key.size());
+            v.data = junk.data();
+            v.size = static_cast<std::uint32_t>(junk.size());
+            CPPUNIT_ASSERT_EQUAL(0, store->evaluations()->put(store->evaluations(), nullptr, &k, &v,
+                                                              DB_AUTO_COMMIT));
+        }
+        std::string error;
+        auto reader = report::open_history_reader(*cfg, false, error);
+        auto scan = reader->scan(0, 1000);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), scan.corrupt);
+        CPPUNIT_ASSERT(times_of(scan) == (std::vector<std::int64_t>{100, 300}));
+    }
+
+    void purge() {
+        testing::ScratchDir dir;
+        auto cfg = config_in(dir.path(), "report_dir");
+        record_times(*cfg, {100, 200, 300, 400});
+        std::string error;
+        auto reader = report::open_history_reader(*cfg, false, error);
+        CPPUNIT_ASSERT(reader->mark_sent({"example.com", 100, "mailto:a@example.com", "sent", 1}, error));
+        CPPUNIT_ASSERT(reader->mark_sent({"example.com", 300, "mailto:a@example.com", "sent", 1}, error));
+        CPPUNIT_ASSERT_EQUAL(3LL, reader->purge(300, error));  // two rows, one mark
+        CPPUNIT_ASSERT(times_of(reader->scan(0, 1000)) == (std::vector<std::int64_t>{300, 400}));
+        CPPUNIT_ASSERT(!reader->is_sent("example.com", 100, "mailto:a@example.com"));
+        CPPUNIT_ASSERT(reader->is_sent("example.com", 300, "mailto:a@example.com"));
+        CPPUNIT_ASSERT_EQUAL(0LL, reader->purge(300, error));
+    }
+
+    void sent_marks() {
+        testing::ScratchDir dir;
+        auto cfg = config_in(dir.path(), "report_dir");
+        std::string error;
+        auto reader = report::open_history_reader(*cfg, true, error);
+        CPPUNIT_ASSERT_MESSAGE(error, reader != nullptr);
+        CPPUNIT_ASSERT(!reader->is_sent("example.com", 86400, "mailto:a@example.com"));
+        CPPUNIT_ASSERT(reader->mark_sent({"example.com", 86400, "mailto:a@example.com", "sent", 5}, error));
+        CPPUNIT_ASSERT(reader->is_sent("example.com", 86400, "mailto:a@example.com"));
+        CPPUNIT_ASSERT(!reader->is_sent("example.com", 86400, "mailto:b@example.com"));
+        CPPUNIT_ASSERT(!reader->is_sent("example.com", 0, "mailto:a@example.com"));
+        CPPUNIT_ASSERT(!reader->is_sent("example.net", 86400, "mailto:a@example.com"));
+    }
+
+    void missing_store() {
+        testing::ScratchDir dir;
+        auto cfg = config_in(dir.path() + "/absent", "report_dir");
+        std::string error;
+        CPPUNIT_ASSERT(report::open_history_reader(*cfg, false, error) == nullptr);
+        CPPUNIT_ASSERT_MESSAGE(error, error.find("nothing recorded") != std::string::npos);
+    }
+
+    // A reader sees what a writer that is still open has flushed (the milter
+    // keeps its writer open while `mtaguard report` runs).
+    void flush_while_open() {
+        testing::ScratchDir dir;
+        auto cfg = config_in(dir.path(), "report_dir");
+        std::string error;
+        auto writer = report::open_history_writer(*cfg, error);
+        CPPUNIT_ASSERT_MESSAGE(error, writer != nullptr);
+        for (std::int64_t t = 1; t <= 300; ++t) writer->record(testing::sample_evaluation(t));
+        writer->flush();
+        CPPUNIT_ASSERT_EQUAL(300L, count_in_child(*cfg));
+        writer->record(testing::sample_evaluation(500));
+        writer->flush();
+        CPPUNIT_ASSERT_EQUAL(301L, count_in_child(*cfg));
+    }
+
+    // DB_REGISTER allows one environment handle per process: read from a
+    // child, as `mtaguard report` does; it sends the count through a pipe
+    // (-1: the store did not open).
+    static long count_in_child(const config::Config& cfg) {
+        int fds[2];
+        if (pipe(fds) != 0) return -2;
+        pid_t pid = fork();
+        if (pid == 0) {
+            long n = -1;
+            {  // the reader closes its environment before the child exits
+                std::string error;
+                auto reader = report::open_history_reader(cfg, false, error);
+                if (reader) n = static_cast<long>(reader->scan(0, 1000).evaluations.size());
+            }
+            _exit(write(fds[1], &n, sizeof n) == sizeof n ? 0 : 1);
+        }
+        close(fds[1]);
+        long n = -2;
+        if (read(fds[0], &n, sizeof n) != sizeof n) n = -2;
+        close(fds[0]);
+        waitpid(pid, nullptr, 0);
+        return n;
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(ReportHistoryTest);
