@@ -80,7 +80,8 @@ check() {
     make -C build -j"$JOBS" check || status=1
     [ $status -eq 0 ] || cat build/test-suite.log || true
 
-    configure_tree build-sanitizers --enable-sanitizers
+    # -O1 compiles faster than the default -O2 and is what ASan recommends.
+    configure_tree build-sanitizers --enable-sanitizers CXXFLAGS="-g -O1"
     make -C build-sanitizers -j"$JOBS" tests/unit/unit-tests
     (cd build-sanitizers && MTAGUARD_SRCDIR=$TOP LSAN_OPTIONS=suppressions=$TOP/tests/unit/lsan.supp \
         ./tests/unit/unit-tests > unit-tests-sanitizers.log 2>&1) || {
