@@ -20,6 +20,7 @@
 #include <iostream>
 #include <optional>
 
+#include "sts_json.h"
 #include "command.h"
 #include "domain.h"
 #include "json.h"
@@ -69,25 +70,6 @@ std::string_view row_state(const sts::CacheRow& row, sts::Seconds now) {
     bool valid = row.valid_until > now;
     if (row.backoff) return valid ? "backoff" : "backoff-expired";
     return valid ? "fresh" : "expired";
-}
-
-json::Value policy_json(const sts::Policy& p) {
-    json::Value v = json::Value::object();
-    v.set("version", p.version);
-    v.set("mode", sts::mode_name(p.mode));
-    v.set("max_age", static_cast<long long>(p.max_age));
-    json::Value mx = json::Value::array();
-    for (const auto& m : p.mx) mx.push(m);
-    v.set("mx", std::move(mx));
-    json::Value ext = json::Value::array();
-    for (const auto& [k, val] : p.extensions) {
-        json::Value e = json::Value::object();
-        e.set("name", k);
-        e.set("value", val);
-        ext.push(std::move(e));
-    }
-    v.set("extensions", std::move(ext));
-    return v;
 }
 
 json::Value row_json(const sts::CacheRow& row, sts::Seconds now) {

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "sts_json.h"
 #include "command.h"
 #include "dns.h"
 #include "domain.h"
@@ -54,29 +55,6 @@ Operands split_args(Args args) {
             o.rest.push_back(a);
     }
     return o;
-}
-
-json::Value extensions_json(const std::vector<sts::Extension>& extensions) {
-    json::Value out = json::Value::array();
-    for (const auto& [name, value] : extensions) {
-        json::Value e = json::Value::object();
-        e.set("name", name);
-        e.set("value", value);
-        out.push(std::move(e));
-    }
-    return out;
-}
-
-json::Value policy_json(const sts::Policy& p) {
-    json::Value out = json::Value::object();
-    out.set("version", p.version);
-    out.set("mode", sts::mode_name(p.mode));
-    out.set("max_age", static_cast<long long>(p.max_age));
-    json::Value mx = json::Value::array();
-    for (const auto& m : p.mx) mx.push(m);
-    out.set("mx", std::move(mx));
-    out.set("extensions", extensions_json(p.extensions));
-    return out;
 }
 
 void print_policy(const sts::Policy& p, const std::string& indent) {
