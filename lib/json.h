@@ -39,6 +39,8 @@ public:
     // A string, or null when the optional is empty.
     template <typename T>
     static Value or_null(const std::optional<T>& v) { return v ? Value(*v) : Value(); }
+    // A string, or null when it is empty.
+    static Value null_if_empty(const std::string& s) { return s.empty() ? Value() : Value(s); }
 
     bool is_null() const { return std::holds_alternative<std::monostate>(v_); }
     bool is_bool() const { return std::holds_alternative<bool>(v_); }

@@ -24,8 +24,6 @@ std::string_view strip_field_name(std::string_view v) {
     return v;
 }
 
-json::Value or_null(const std::string& s) { return s.empty() ? json::Value() : json::Value(s); }
-
 json::Value to_json(const mail::AuthResultsParse& parsed) {
     json::Value out = json::Value::object();
     json::Value results = json::Value::array();
@@ -44,16 +42,16 @@ json::Value to_json(const mail::AuthResultsParse& parsed) {
             }
             json::Value item = json::Value::object();
             item.set("method", r.method);
-            item.set("version", or_null(r.version));
+            item.set("version", json::Value::null_if_empty(r.version));
             item.set("result", r.result);
-            item.set("reason", or_null(r.reason));
+            item.set("reason", json::Value::null_if_empty(r.reason));
             item.set("props", std::move(props));
             item.set("properties", std::move(properties));
             results.push(std::move(item));
         }
     }
     out.set("authserv_id", parsed.header ? json::Value(parsed.header->authserv_id) : json::Value());
-    out.set("version", parsed.header ? or_null(parsed.header->version) : json::Value());
+    out.set("version", parsed.header ? json::Value::null_if_empty(parsed.header->version) : json::Value());
     out.set("results", std::move(results));
     out.set("error", parsed.header ? json::Value() : json::Value(parsed.error));
     return out;
@@ -78,16 +76,11 @@ void print_human(const mail::AuthResults& h) {
 
 int cmd_authres(const Context&, Args args) {
     if (args.empty() || args[0] != "parse") return usage_error("usage: mtaguard authres parse [--json] HEADER_VALUE");
-    bool as_json = false;
-    std::optional<std::string> value;
-    for (std::size_t i = 1; i < args.size(); ++i) {
-        if (args[i] == "--json") as_json = true;
-        else if (!value) value = args[i];
-        else return usage_error("authres parse: one HEADER_VALUE expected");
-    }
-    if (!value) return usage_error("authres parse: HEADER_VALUE missing");
-    auto parsed = mail::parse_authentication_results(strip_field_name(*value));
-    if (as_json) {
+    Operands o = split_json(args.subspan(1));
+    if (o.rest.size() > 1) return usage_error("authres parse: one HEADER_VALUE expected");
+    if (o.rest.empty()) return usage_error("authres parse: HEADER_VALUE missing");
+    auto parsed = mail::parse_authentication_results(strip_field_name(o.rest[0]));
+    if (o.json) {
         std::cout << to_json(parsed).dump() << "\n";
     } else if (parsed.header) {
         print_human(*parsed.header);

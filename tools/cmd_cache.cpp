@@ -77,7 +77,7 @@ json::Value row_json(const sts::CacheRow& row, sts::Seconds now) {
     v.set("domain", row.domain);
     v.set("state", row_state(row, now));
     v.set("backoff", row.backoff);
-    v.set("record_id", row.record_id.empty() ? json::Value() : json::Value(row.record_id));
+    v.set("record_id", json::Value::null_if_empty(row.record_id));
     v.set("policy", row.backoff ? json::Value() : policy_json(row.policy));
     v.set("policy_text", row.backoff ? json::Value() : json::Value(row.policy_text));
     v.set("inserted", iso_time(row.inserted));
@@ -90,7 +90,7 @@ json::Value row_json(const sts::CacheRow& row, sts::Seconds now) {
     bool failed = row.failure != sts::FetchFailure::None;
     v.set("failure", failed ? json::Value(sts::failure_name(row.failure)) : json::Value());
     v.set("failure_reason",
-          row.failure_reason.empty() ? json::Value() : json::Value(row.failure_reason));
+          json::Value::null_if_empty(row.failure_reason));
     return v;
 }
 
@@ -256,7 +256,7 @@ int cache_refresh(sts::PolicyCache& cache, const CacheArgs& a, const config::Con
         bool failed = r.failure != sts::FetchFailure::None;
         out.set("failure", failed ? json::Value(sts::failure_name(r.failure)) : json::Value());
         out.set("failure_reason",
-                r.failure_reason.empty() ? json::Value() : json::Value(r.failure_reason));
+                json::Value::null_if_empty(r.failure_reason));
         out.set("detail", r.detail);
         std::cout << out.dump() << "\n";
     } else {

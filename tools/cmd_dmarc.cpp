@@ -30,21 +30,6 @@ constexpr std::string_view kUsage =
     "       mtaguard dmarc report-auth [--json] POLICY_DOMAIN DESTINATION_DOMAIN\n"
     "       mtaguard dmarc orgdomain [--json] DOMAIN";
 
-// Arguments of a subcommand: --json taken out, the rest in order.
-struct Parsed {
-    bool json = false;
-    std::vector<std::string> rest;
-};
-
-Parsed take_json(Args args) {
-    Parsed p;
-    for (const auto& a : args) {
-        if (a == "--json") p.json = true;
-        else p.rest.push_back(a);
-    }
-    return p;
-}
-
 json::Value uris_json(const std::vector<dmarc::ReportUri>& uris) {
     json::Value out = json::Value::array();
     for (const auto& u : uris) {
@@ -106,7 +91,7 @@ int exit_for(dmarc::LookupStatus s) {
     }
 }
 
-int run_parse(const Parsed& p) {
+int run_parse(const Operands& p) {
     if (p.rest.size() != 1) return usage_error("dmarc parse: expected one RECORD argument");
     auto r = dmarc::parse_record(p.rest[0]);
     if (p.json) {
@@ -126,7 +111,7 @@ int run_parse(const Parsed& p) {
     return r.valid ? kExitOk : kExitNegative;
 }
 
-int run_lookup(const Parsed& p, const config::Config& cfg) {
+int run_lookup(const Operands& p, const config::Config& cfg) {
     if (p.rest.size() != 1) return usage_error("dmarc lookup: expected one DOMAIN argument");
     auto name = domain_arg(p.rest[0]);
     if (!name) return kExitUsage;
@@ -139,7 +124,7 @@ int run_lookup(const Parsed& p, const config::Config& cfg) {
         o.set("txt", json::Value::or_null(lk.txt));
         o.set("record", lk.record ? record_json(*lk.record) : json::Value());
         o.set("authentic", lk.authentic);
-        o.set("error", lk.error.empty() ? json::Value() : json::Value(lk.error));
+        o.set("error", json::Value::null_if_empty(lk.error));
         o.set("queried", strings_json(lk.queried));
         o.set("discovery", dmarc::method_name(dmarc::discovery_method(cfg)));
         std::cout << o.dump() << "\n";
@@ -233,7 +218,7 @@ json::Value verify_json(const dmarc::DomainResult& r) {
     o.set("aligned_dkim", r.aligned_dkim);
     o.set("authentic", r.authentic);
     o.set("record", json::Value::or_null(r.record));
-    o.set("error", r.error.empty() ? json::Value() : json::Value(r.error));
+    o.set("error", json::Value::null_if_empty(r.error));
     o.set("explanation", r.explanation);
     return o;
 }
@@ -249,7 +234,7 @@ void print_explanation(const std::string& explanation) {
     }
 }
 
-int run_verify(const Parsed& p, const Context& ctx) {
+int run_verify(const Operands& p, const Context& ctx) {
     auto v = verify_args(p.rest);
     if (!v) return kExitUsage;
     std::shared_ptr<const config::Config> cfg = ctx.config;
@@ -280,7 +265,7 @@ int run_verify(const Parsed& p, const Context& ctx) {
     }
 }
 
-int run_report_auth(const Parsed& p, const config::Config& cfg) {
+int run_report_auth(const Operands& p, const config::Config& cfg) {
     if (p.rest.size() != 2) return usage_error("dmarc report-auth: expected POLICY_DOMAIN DESTINATION_DOMAIN");
     auto policy = domain_arg(p.rest[0]);
     auto dest = policy ? domain_arg(p.rest[1]) : std::nullopt;
@@ -294,7 +279,7 @@ int run_report_auth(const Parsed& p, const config::Config& cfg) {
         o.set("records", strings_json(r.records));
         o.set("name", r.name);
         o.set("authentic", r.authentic);
-        o.set("error", r.error.empty() ? json::Value() : json::Value(r.error));
+        o.set("error", json::Value::null_if_empty(r.error));
         std::cout << o.dump() << "\n";
     } else {
         std::cout << *dest << (r.accepts ? " accepts" : " does not accept") << " DMARC reports for " << *policy
@@ -306,7 +291,7 @@ int run_report_auth(const Parsed& p, const config::Config& cfg) {
     return r.accepts ? kExitOk : kExitNegative;
 }
 
-int run_orgdomain(const Parsed& p, const config::Config& cfg) {
+int run_orgdomain(const Operands& p, const config::Config& cfg) {
     if (p.rest.size() != 1) return usage_error("dmarc orgdomain: expected one DOMAIN argument");
     auto name = domain_arg(p.rest[0]);
     if (!name) return kExitUsage;
@@ -334,7 +319,7 @@ int run_orgdomain(const Parsed& p, const config::Config& cfg) {
 int cmd_dmarc(const Context& ctx, Args args) {
     if (args.empty()) return usage_error(kUsage);
     const std::string& sub = args[0];
-    Parsed p = take_json(args.subspan(1));
+    Operands p = split_json(args.subspan(1));
     if (sub == "parse") return run_parse(p);
     if (sub != "lookup" && sub != "verify" && sub != "report-auth" && sub != "orgdomain")
         return usage_error("dmarc: unknown subcommand \"" + sub + "\"\n" + std::string(kUsage));

@@ -40,23 +40,6 @@ constexpr StsCommand kStsCommands[] = {
     {"answer", cmd_sts_answer, "sts answer [--json] KEY"},
 };
 
-// "--json" anywhere; the rest are operands.
-struct Operands {
-    bool json = false;
-    std::vector<std::string> rest;
-};
-
-Operands split_args(Args args) {
-    Operands o;
-    for (const auto& a : args) {
-        if (a == "--json")
-            o.json = true;
-        else
-            o.rest.push_back(a);
-    }
-    return o;
-}
-
 void print_policy(const sts::Policy& p, const std::string& indent) {
     std::cout << indent << "version: " << p.version << "\n"
               << indent << "mode: " << sts::mode_name(p.mode) << "\n"
@@ -66,12 +49,8 @@ void print_policy(const sts::Policy& p, const std::string& indent) {
         std::cout << indent << name << ": " << value << "\n";
 }
 
-json::Value error_or_null(const std::string& error) {
-    return error.empty() ? json::Value() : json::Value(error);
-}
-
 int sts_parse_record(const Context&, Args args) {
-    Operands o = split_args(args);
+    Operands o = split_json(args);
     if (o.rest.size() != 1) return usage_error("usage: mtaguard sts parse-record [--json] TXT");
     sts::RecordParse r = sts::parse_record(o.rest[0]);
     if (o.json) {
@@ -81,7 +60,7 @@ int sts_parse_record(const Context&, Args args) {
         out.set("id", r.record ? json::Value(r.record->id) : json::Value());
         out.set("extensions",
                 extensions_json(r.record ? r.record->extensions : std::vector<sts::Extension>{}));
-        out.set("error", error_or_null(r.error));
+        out.set("error", json::Value::null_if_empty(r.error));
         std::cout << out.dump() << "\n";
     } else if (r.record) {
         std::cout << "valid STS record\nid: " << r.record->id << "\n";
@@ -103,7 +82,7 @@ bool read_bounded(std::istream& in, std::string& out) {
 }
 
 int sts_parse_policy(const Context&, Args args) {
-    Operands o = split_args(args);
+    Operands o = split_json(args);
     if (o.rest.size() > 1) return usage_error("usage: mtaguard sts parse-policy [--json] [FILE|-]");
     std::string text;
     if (o.rest.empty() || o.rest[0] == "-") {
@@ -118,7 +97,7 @@ int sts_parse_policy(const Context&, Args args) {
     if (o.json) {
         json::Value out = json::Value::object();
         out.set("valid", r.policy.has_value());
-        out.set("error", error_or_null(r.error));
+        out.set("error", json::Value::null_if_empty(r.error));
         out.set("policy", r.policy ? policy_json(*r.policy) : json::Value());
         std::cout << out.dump() << "\n";
     } else if (r.policy) {
@@ -178,9 +157,9 @@ void print_lookup_json(const std::string& ascii, const LookupOutcome& r) {
     json::Value out = json::Value::object();
     out.set("domain", ascii);
     out.set("status", r.status);
-    out.set("txt", r.discovery.txt.empty() ? json::Value() : json::Value(r.discovery.txt));
+    out.set("txt", json::Value::null_if_empty(r.discovery.txt));
     out.set("record_id", found ? json::Value(r.discovery.record.id) : json::Value());
-    out.set("url", r.url.empty() ? json::Value() : json::Value(r.url));
+    out.set("url", json::Value::null_if_empty(r.url));
     out.set("policy", r.fetch && r.fetch->ok() ? policy_json(r.fetch->policy) : json::Value());
     out.set("policy_text",
             r.fetch && !r.fetch->text.empty() ? json::Value(r.fetch->text) : json::Value());
@@ -189,7 +168,7 @@ void print_lookup_json(const std::string& ascii, const LookupOutcome& r) {
     out.set("failure_reason",
             r.fetch && !r.fetch->ok() ? json::Value(r.fetch->failure_reason) : json::Value());
     std::string error = r.fetch && !r.fetch->ok() ? r.fetch->error : r.discovery.error;
-    out.set("error", error_or_null(error));
+    out.set("error", json::Value::null_if_empty(error));
     std::cout << out.dump() << "\n";
 }
 
@@ -211,7 +190,7 @@ void print_lookup_text(const std::string& ascii, const LookupOutcome& r) {
 }
 
 int sts_lookup(const Context& ctx, Args args) {
-    Operands o = split_args(args);
+    Operands o = split_json(args);
     if (o.rest.size() != 1) return usage_error("usage: mtaguard sts lookup [--json] DOMAIN");
     if (!ctx.config) return config_error(ctx);
     auto name = domain::parse(o.rest[0]);

@@ -14,13 +14,8 @@
 namespace tool {
 
 int cmd_sts_answer(const Context& ctx, Args args) {
-    bool as_json = false;
-    std::vector<std::string> operands;
-    for (const auto& a : args) {
-        if (a == "--json") as_json = true;
-        else operands.push_back(a);
-    }
-    if (operands.size() != 1) return usage_error("usage: mtaguard sts answer [--json] KEY");
+    Operands o = split_json(args);
+    if (o.rest.size() != 1) return usage_error("usage: mtaguard sts answer [--json] KEY");
     if (!ctx.config) return config_error(ctx);
     const config::Config& config = *ctx.config;
     bdb::Status status;
@@ -37,12 +32,12 @@ int cmd_sts_answer(const Context& ctx, Args args) {
     }
     auto fetcher = sts::make_https_fetcher(config);
     sts::SystemClock clock;
-    sts::Answer a = sts::answer(operands[0], *resolver, *fetcher, *cache, clock, config);
-    if (as_json) {
+    sts::Answer a = sts::answer(o.rest[0], *resolver, *fetcher, *cache, clock, config);
+    if (o.json) {
         json::Value v = json::Value::object();
-        v.set("key", operands[0]);
+        v.set("key", o.rest[0]);
         v.set("key_kind", std::string(sts::key_kind_name(a.key_kind)));
-        v.set("domain", a.domain.empty() ? json::Value() : json::Value(a.domain));
+        v.set("domain", json::Value::null_if_empty(a.domain));
         v.set("reply", a.reply);
         v.set("cache", a.key_kind == sts::KeyKind::Domain ? json::Value(std::string(sts::cache_state_name(a.cache_state)))
                                                            : json::Value());

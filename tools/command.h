@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config.h"
 
@@ -25,6 +26,14 @@ struct Context {
 
 // Arguments after the subcommand name.
 using Args = std::span<const std::string>;
+
+// A subcommand's arguments with "--json" (anywhere) taken out; the rest are
+// operands, in order.
+struct Operands {
+    bool json = false;
+    std::vector<std::string> rest;
+};
+Operands split_json(Args args);
 
 // Prints "mtaguard: <message>" on stderr and returns kExitUsage.
 int usage_error(std::string_view message);

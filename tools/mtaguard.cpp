@@ -36,6 +36,17 @@ int usage() {
 
 }  // namespace
 
+Operands split_json(Args args) {
+    Operands o;
+    for (const auto& a : args) {
+        if (a == "--json")
+            o.json = true;
+        else
+            o.rest.push_back(a);
+    }
+    return o;
+}
+
 int usage_error(std::string_view message) {
     std::cerr << "mtaguard: " << message << "\n";
     return kExitUsage;

@@ -20,13 +20,6 @@
 namespace harness {
 namespace {
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 [[noreturn]] void exec_child(const std::vector<std::string>& argv) {
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -36,6 +29,13 @@ std::string read_file(const std::string& path) {
 }
 
 }  // namespace
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
 
 std::string srcdir() {
     const char* s = std::getenv("MTAGUARD_SRCDIR");
@@ -106,6 +106,22 @@ void Process::stop() {
 }
 
 Process::~Process() { stop(); }
+
+std::string dns_entry(const std::string& qname, const std::string& qtype, const std::string& flags,
+                      const std::string& answer, const std::string& authority) {
+    return "ENTRY_BEGIN\nMATCH opcode qtype qname\nADJUST copy_id\nREPLY QR RD RA " + flags +
+           "\nSECTION QUESTION\n" + qname + " IN " + qtype + "\nSECTION ANSWER\n" + answer +
+           (authority.empty() ? "" : "SECTION AUTHORITY\n" + authority) + "ENTRY_END\n";
+}
+
+std::string dns_txt(const std::string& name, const std::string& value, const std::string& flags) {
+    return dns_entry(name, "TXT", flags, name + " 300 IN TXT \"" + value + "\"\n");
+}
+
+std::string dns_nxdomain_rest() {
+    return "ENTRY_BEGIN\nMATCH opcode\nADJUST copy_id copy_query\nREPLY QR RD RA NXDOMAIN\n"
+           "SECTION QUESTION\nSECTION ANSWER\nENTRY_END\n";
+}
 
 TestDns::TestDns(const std::string& datafile_content) {
     std::string data = dir_.file("dns.data", datafile_content);

@@ -3,9 +3,11 @@
 // TempDir      a private directory, removed with everything in it.
 // Process      a child process (argv), stdout captured to a file; killed
 //              (SIGTERM, then SIGKILL) when the object goes away.
-// TestDns      ldns-testns on a random loopback port serving a data file.
+// TestDns      ldns-testns on a random loopback port serving a data file,
+//              written with dns_entry(), dns_txt() and dns_nxdomain_rest().
 // SilentUdp    a UDP socket on 127.0.0.1 that never answers (DNS timeouts).
 // run_tool     runs the built `mtaguard` and returns status, stdout, stderr.
+// read_file    a file's whole content.
 // Paths come from MTAGUARD_SRCDIR / MTAGUARD_BUILDDIR (set by make check).
 #pragma once
 
@@ -20,6 +22,7 @@ namespace harness {
 
 std::string srcdir();
 std::string builddir();
+std::string read_file(const std::string& path);  // the whole file; "" when it cannot be read
 
 class TempDir {
 public:
@@ -59,6 +62,17 @@ private:
     std::uint16_t port_ = 0;
     std::unique_ptr<Process> process_;
 };
+
+// ldns-testns data-file entries; entries match in file order.
+// dns_entry: the reply to `qname` (absolute, final dot) `qtype` with reply
+// flags (an rcode, NOERROR, NXDOMAIN or SERVFAIL, after AD if wanted) and
+// answer and authority records as zone-file lines, each ending "\n".
+std::string dns_entry(const std::string& qname, const std::string& qtype, const std::string& flags,
+                      const std::string& answer, const std::string& authority = "");
+// `name` (absolute) 300 IN TXT "value".
+std::string dns_txt(const std::string& name, const std::string& value, const std::string& flags = "NOERROR");
+// Last in a data file: NXDOMAIN for every question no entry above matched.
+std::string dns_nxdomain_rest();
 
 class SilentUdp {
 public:

@@ -46,12 +46,6 @@ sts::CacheRow backoff_row(const std::string& domain, sts::Seconds t) {
     return row;
 }
 
-std::string entry(const std::string& qname, const std::string& flags) {
-    return "ENTRY_BEGIN\nMATCH opcode qtype qname\nADJUST copy_id\nREPLY QR RD RA " + flags +
-           "\nSECTION QUESTION\n" + qname +
-           " IN TXT\nSECTION ANSWER\nSECTION AUTHORITY\nENTRY_END\n";
-}
-
 json::Value parse_json(const harness::ToolResult& r) {
     auto v = json::parse(r.out);
     CPPUNIT_ASSERT_MESSAGE("not JSON: " + r.out + r.err, v.has_value());
@@ -190,7 +184,7 @@ public:
     }
 
     void refresh_domain_without_record() {
-        harness::TestDns dns(entry("_mta-sts.none.example.", "NXDOMAIN"));
+        harness::TestDns dns(harness::dns_entry("_mta-sts.none.example.", "TXT", "NXDOMAIN", ""));
         auto r = tool({"-o", "dns_nameservers=" + dns.nameserver(), "cache", "refresh", "--json",
                        "none.example"});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.out + r.err, 1, r.status);
@@ -270,7 +264,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(0, ::chmod(top.path().c_str(), 0755));
         CPPUNIT_ASSERT_EQUAL(0, ::mkdir(cache.c_str(), 0750));
         CPPUNIT_ASSERT_EQUAL(0, ::chown(cache.c_str(), kNobody, kNobody));
-        harness::TestDns dns(entry("_mta-sts.none.example.", "NXDOMAIN"));
+        harness::TestDns dns(harness::dns_entry("_mta-sts.none.example.", "TXT", "NXDOMAIN", ""));
         auto r = harness::run_tool({"-o", "cache_dir=" + cache, "-o",
                                     "dns_nameservers=" + dns.nameserver(), "cache", "refresh",
                                     "none.example"});

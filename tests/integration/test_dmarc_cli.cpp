@@ -10,34 +10,26 @@
 
 namespace {
 
-std::string entry(const std::string& qname, const std::string& qtype, const std::string& flags,
-                  const std::string& answer) {
-    return "ENTRY_BEGIN\nMATCH opcode qtype qname\nADJUST copy_id\nREPLY QR RD RA " + flags +
-           "\nSECTION QUESTION\n" + qname + " IN " + qtype + "\nSECTION ANSWER\n" + answer + "ENTRY_END\n";
-}
+using harness::dns_entry;
 
 std::string txt(const std::string& name, const std::string& value, const std::string& flags = "NOERROR") {
-    return entry(name + ".", "TXT", flags, name + ". 300 IN TXT \"" + value + "\"\n");
+    return harness::dns_txt(name + ".", value, flags);
 }
 
-std::string a(const std::string& name) { return entry(name + ".", "A", "NOERROR", name + ". 300 IN A 192.0.2.1\n"); }
-
-// Every other question: NXDOMAIN (entries match in file order).
-const std::string kCatchAll =
-    "ENTRY_BEGIN\nMATCH opcode\nADJUST copy_id copy_query\nREPLY QR RD RA NXDOMAIN\nSECTION QUESTION\n"
-    "SECTION ANSWER\nENTRY_END\n";
+std::string a(const std::string& name) { return dns_entry(name + ".", "A", "NOERROR", name + ". 300 IN A 192.0.2.1\n"); }
 
 std::string zone() {
     return txt("_dmarc.example.com", "v=DMARC1; p=reject; sp=quarantine; np=reject; rua=mailto:d@example.com") +
            a("example.com") + a("mail.example.com") +
            txt("_dmarc.signed.example", "v=DMARC1; p=quarantine", "AD NOERROR") +
-           entry("_dmarc.example.", "TXT", "AD NXDOMAIN", "") +
+           dns_entry("_dmarc.example.", "TXT", "AD NXDOMAIN", "") +
            txt("_dmarc.pct.example", "v=DMARC1; p=reject; pct=0") +
-           entry("_dmarc.down.example.", "TXT", "SERVFAIL", "") +
-           entry("_dmarc.zz.", "TXT", "NOERROR",
+           dns_entry("_dmarc.down.example.", "TXT", "SERVFAIL", "") +
+           dns_entry("_dmarc.zz.", "TXT", "NOERROR",
                  "_dmarc.zz. 300 IN TXT \"v=DMARC1; p=reject; psd=y\"\n") +
            txt("example.com._report._dmarc.reports.example.net", "v=DMARC1") +
-           entry("broken.example._report._dmarc.reports.example.net.", "TXT", "SERVFAIL", "") + kCatchAll;
+           dns_entry("broken.example._report._dmarc.reports.example.net.", "TXT", "SERVFAIL", "") +
+           harness::dns_nxdomain_rest();  // every other question
 }
 
 }  // namespace

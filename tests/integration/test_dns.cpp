@@ -8,33 +8,27 @@
 
 namespace {
 
-// One ldns-testns entry: question name/type, reply flags, sections.
-std::string entry(const std::string& qname, const std::string& qtype, const std::string& flags,
-                  const std::string& answer, const std::string& authority = "") {
-    return "ENTRY_BEGIN\nMATCH opcode qtype qname\nADJUST copy_id\nREPLY QR RD RA " + flags +
-           "\nSECTION QUESTION\n" + qname + " IN " + qtype + "\nSECTION ANSWER\n" + answer +
-           "SECTION AUTHORITY\n" + authority + "ENTRY_END\n";
-}
+using harness::dns_entry;
 
 const std::string kSoa = "example.com. 3600 IN SOA ns.example.com. host.example.com. 1 3600 600 86400 120\n";
 
 std::string zone() {
-    return entry("single.example.com.", "TXT", "NOERROR",
+    return dns_entry("single.example.com.", "TXT", "NOERROR",
                  "single.example.com. 300 IN TXT \"v=DMARC1; p=reject\"\n") +
-           entry("multi.example.com.", "TXT", "AD NOERROR",
+           dns_entry("multi.example.com.", "TXT", "AD NOERROR",
                  "multi.example.com. 600 IN TXT \"v=DMARC1; \" \"p=quarantine; \" \"rua=mailto:a@example.com\"\n"
                  "multi.example.com. 200 IN TXT \"second record\"\n") +
-           entry("nx.example.com.", "TXT", "NXDOMAIN", "", kSoa) +
-           entry("nodata.example.com.", "TXT", "NOERROR", "", kSoa) +
-           entry("broken.example.com.", "TXT", "SERVFAIL", "") +
-           entry("alias.example.com.", "TXT", "NOERROR",
+           dns_entry("nx.example.com.", "TXT", "NXDOMAIN", "", kSoa) +
+           dns_entry("nodata.example.com.", "TXT", "NOERROR", "", kSoa) +
+           dns_entry("broken.example.com.", "TXT", "SERVFAIL", "") +
+           dns_entry("alias.example.com.", "TXT", "NOERROR",
                  "alias.example.com. 300 IN CNAME target.example.net.\n"
                  "target.example.net. 100 IN TXT \"v=STSv1; id=20260101\"\n") +
-           entry("example.com.", "MX", "NOERROR",
+           dns_entry("example.com.", "MX", "NOERROR",
                  "example.com. 300 IN MX 10 MX1.example.com.\nexample.com. 300 IN MX 20 mx2.example.com.\n") +
-           entry("mx1.example.com.", "A", "NOERROR", "mx1.example.com. 300 IN A 192.0.2.25\n") +
-           entry("mx1.example.com.", "AAAA", "NOERROR", "mx1.example.com. 300 IN AAAA 2001:db8::25\n") +
-           entry("_25._tcp.mx1.example.com.", "TLSA", "AD NOERROR",
+           dns_entry("mx1.example.com.", "A", "NOERROR", "mx1.example.com. 300 IN A 192.0.2.25\n") +
+           dns_entry("mx1.example.com.", "AAAA", "NOERROR", "mx1.example.com. 300 IN AAAA 2001:db8::25\n") +
+           dns_entry("_25._tcp.mx1.example.com.", "TLSA", "AD NOERROR",
                  "_25._tcp.mx1.example.com. 300 IN TLSA 3 1 1 0123456789abcdef\n");
 }
 

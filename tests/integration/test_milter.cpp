@@ -15,38 +15,21 @@
 
 namespace {
 
-std::string txt(const std::string& name, const std::string& value) {
-    return "ENTRY_BEGIN\nMATCH opcode qtype qname\nADJUST copy_id\nREPLY QR RD RA NOERROR\n"
-           "SECTION QUESTION\n" + name + " IN TXT\nSECTION ANSWER\n" + name + " 300 IN TXT \"" + value +
-           "\"\nENTRY_END\n";
-}
-
-std::string rcode(const std::string& name, const std::string& code) {
-    return "ENTRY_BEGIN\nMATCH opcode qtype qname\nADJUST copy_id\nREPLY QR RD RA " + code +
-           "\nSECTION QUESTION\n" + name + " IN TXT\nSECTION ANSWER\nENTRY_END\n";
-}
-
 // Any other TXT question: NXDOMAIN (no DMARC record).
 std::string zone() {
-    return txt("_dmarc.pass.example.", "v=DMARC1; p=reject") +
-           txt("_dmarc.reject.example.", "v=DMARC1; p=reject") +
-           txt("_dmarc.none.example.", "v=DMARC1; p=none") +
-           txt("_dmarc.quarantine.example.", "v=DMARC1; p=quarantine") +
-           rcode("_dmarc.servfail.example.", "SERVFAIL") +
-           "ENTRY_BEGIN\nMATCH opcode\nADJUST copy_id copy_query\nREPLY QR RD RA NXDOMAIN\n"
-           "SECTION QUESTION\nSECTION ANSWER\nENTRY_END\n";
+    using harness::dns_txt;
+    return dns_txt("_dmarc.pass.example.", "v=DMARC1; p=reject") +
+           dns_txt("_dmarc.reject.example.", "v=DMARC1; p=reject") +
+           dns_txt("_dmarc.none.example.", "v=DMARC1; p=none") +
+           dns_txt("_dmarc.quarantine.example.", "v=DMARC1; p=quarantine") +
+           harness::dns_entry("_dmarc.servfail.example.", "TXT", "SERVFAIL", "") + harness::dns_nxdomain_rest();
 }
 
 constexpr const char* kOurId = "mx.test.example";
 constexpr const char* kTrustedId = "upstream.example";
 constexpr const char* kRemote = "192.0.2.10";
 
-std::string read(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using harness::read_file;
 
 // The milter, configured by `conf` lines, listening in the Postfix run dir.
 class Milter {
@@ -69,7 +52,7 @@ public:
                "\nauthserv_id = " + kOurId + "\ntrusted_authserv_ids = " + kTrustedId +
                "\ndns_nameservers = " + nameserver + "\ndns_timeout = 1s\n";
     }
-    std::string log() const { return read(log_); }
+    std::string log() const { return read_file(log_); }
     const std::string& conf() const { return conf_; }
     const std::string& socket() const { return socket_; }
     const std::string& pid_file() const { return pid_file_; }
@@ -296,10 +279,10 @@ public:
         CPPUNIT_ASSERT_MESSAGE(r.transcript, r.transcript.find("550 5.7.1") != std::string::npos);
 
         std::ofstream(milter_->conf(), std::ios::app) << "# reloaded\n";
-        std::string conf = read(milter_->conf());
+        std::string conf = read_file(milter_->conf());
         conf.replace(conf.find("dmarc_reject_failures = yes"), 27, "dmarc_reject_failures = no");
         std::ofstream(milter_->conf(), std::ios::trunc) << conf;
-        pid_t pid = std::stoi(read(milter_->pid_file()));
+        pid_t pid = std::stoi(read_file(milter_->pid_file()));
         CPPUNIT_ASSERT_EQUAL(milter_->process().pid(), pid);
         kill(pid, SIGHUP);
         CPPUNIT_ASSERT_MESSAGE(milter_->log(), milter_->wait_log("configuration reloaded"));

@@ -29,23 +29,13 @@ const std::string kEnforceText =
     "version: STSv1\nmode: enforce\nmx: mx1.enforce.test\nmx: *.mx.enforce.test\nmax_age: 86400\n";
 const std::string kEnforceReply = "OK secure match=mx1.enforce.test:.mx.enforce.test servername=hostname";
 
-std::string txt(const std::string& domain, const std::string& flags, const std::string& answer) {
-    return "ENTRY_BEGIN\nMATCH opcode qtype qname\nADJUST copy_id\nREPLY QR RD RA " + flags +
-           "\nSECTION QUESTION\n_mta-sts." + domain + ". IN TXT\nSECTION ANSWER\n" + answer + "ENTRY_END\n";
-}
+using harness::read_file;
 
 std::string zone() {
-    return txt("enforce.test", "NOERROR", "_mta-sts.enforce.test. 300 IN TXT \"v=STSv1; id=1\"\n") +
-           txt("testing.test", "NOERROR", "_mta-sts.testing.test. 300 IN TXT \"v=STSv1; id=1\"\n") +
-           txt("broken.test", "NOERROR", "_mta-sts.broken.test. 300 IN TXT \"v=STSv1; id=1\"\n") +
-           txt("none.test", "NXDOMAIN", "");
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
+    return harness::dns_txt("_mta-sts.enforce.test.", "v=STSv1; id=1") +
+           harness::dns_txt("_mta-sts.testing.test.", "v=STSv1; id=1") +
+           harness::dns_txt("_mta-sts.broken.test.", "v=STSv1; id=1") +
+           harness::dns_entry("_mta-sts.none.test.", "TXT", "NXDOMAIN", "");
 }
 
 std::string current_user() {

@@ -1,7 +1,7 @@
 // End to end through a real Postfix (TESTING.md, "TLS policy (MTA-STS) end to
-// end"): a sending Postfix with smtp_tls_policy_maps = socketmap:unix:...
-// pointing at mtaguard-policyd, DNS (MX, A, _mta-sts TXT) from ldns-testns on
-// 127.0.0.1:53, the policy from a local HTTPS server with a test CA, and a
+// end"): a sending Postfix (postfix.h, SmtpClient) with smtp_tls_policy_maps
+// = socketmap:unix:... pointing at mtaguard-policyd, DNS (MX, A, _mta-sts
+// TXT) from ldns-testns on 127.0.0.1:53, the policy from a local HTTPS server with a test CA, and a
 // receiving Postfix with TLS on 127.0.0.11 (certificate for mx1.good.test)
 // and 127.0.0.12 (certificate naming only evil.example). Postfix reads
 // /etc/resolv.conf, so the scenario runs in a child process in its own
@@ -13,8 +13,6 @@
 // No assertion depends on timing; waits are bounded only against a hang.
 #include <cppunit/extensions/HelperMacros.h>
 
-#include <fcntl.h>
-#include <pwd.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -22,6 +20,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -32,17 +31,11 @@
 #include "dns.h"
 #include "harness.h"
 #include "https_server.h"
+#include "postfix.h"
 
 namespace {
 
 constexpr auto kGuard = std::chrono::seconds(60);
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 void require(bool condition, const std::string& message) {
     if (!condition) throw std::runtime_error(message);
@@ -62,81 +55,18 @@ void wait_until(const std::function<bool()>& done, const std::string& what) {
     }
 }
 
-std::string rr(const std::string& qname, const std::string& qtype, const std::string& answer) {
-    return "ENTRY_BEGIN\nMATCH opcode qtype qname\nADJUST copy_id\nREPLY QR RD RA NOERROR\nSECTION QUESTION\n" +
-           qname + " IN " + qtype + "\nSECTION ANSWER\n" + answer + "\nENTRY_END\n";
-}
-
 std::string zone() {
     std::string z;
     for (const auto& [domain, mx, address] : {std::tuple{"good.test", "mx1.good.test", "127.0.0.11"},
                                               std::tuple{"rogue.test", "mx.rogue.test", "127.0.0.12"},
                                               std::tuple{"testing.test", "mx.testing.test", "127.0.0.12"}}) {
         std::string d = domain, m = mx;
-        z += rr(d + ".", "MX", d + ". 300 IN MX 10 " + m + ".");
-        z += rr(m + ".", "A", m + ". 300 IN A " + address);
-        z += rr("_mta-sts." + d + ".", "TXT", "_mta-sts." + d + ". 300 IN TXT \"v=STSv1; id=1\"");
+        z += harness::dns_entry(d + ".", "MX", "NOERROR", d + ". 300 IN MX 10 " + m + ".\n");
+        z += harness::dns_entry(m + ".", "A", "NOERROR", m + ". 300 IN A " + std::string(address) + "\n");
+        z += harness::dns_txt("_mta-sts." + d + ".", "v=STSv1; id=1");
     }
     return z;
 }
-
-const char* kMasterCf =
-    "pickup    unix  n       -       n       60      1       pickup\n"
-    "cleanup   unix  n       -       n       -       0       cleanup\n"
-    "qmgr      unix  n       -       n       300     1       qmgr\n"
-    "tlsmgr    unix  -       -       n       1000?   1       tlsmgr\n"
-    "rewrite   unix  -       -       n       -       -       trivial-rewrite\n"
-    "bounce    unix  -       -       n       -       0       bounce\n"
-    "defer     unix  -       -       n       -       0       bounce\n"
-    "trace     unix  -       -       n       -       0       bounce\n"
-    "verify    unix  -       -       n       -       1       verify\n"
-    "flush     unix  n       -       n       1000?   0       flush\n"
-    "proxymap  unix  -       -       n       -       -       proxymap\n"
-    "smtp      unix  -       -       n       -       -       smtp\n"
-    "relay     unix  -       -       n       -       -       smtp\n"
-    "showq     unix  n       -       n       -       -       showq\n"
-    "error     unix  -       -       n       -       -       error\n"
-    "retry     unix  -       -       n       -       -       error\n"
-    "discard   unix  -       -       n       -       -       discard\n"
-    "local     unix  -       n       n       -       -       local\n"
-    "virtual   unix  -       n       n       -       -       virtual\n"
-    "lmtp      unix  -       -       n       -       -       lmtp\n"
-    "anvil     unix  -       -       n       -       1       anvil\n"
-    "scache    unix  -       -       n       -       1       scache\n"
-    "postlog   unix-dgram n  -       n       -       1       postlogd\n";
-
-// A private Postfix instance under `dir` (config/, queue/, data/, maillog).
-class Instance {
-public:
-    Instance(const std::string& dir, const std::string& main_cf, const std::string& extra_master)
-        : dir_(dir) {
-        for (const char* sub : {"", "/config", "/queue", "/data"}) ::mkdir((dir + sub).c_str(), 0755);
-        const passwd* pw = ::getpwnam("postfix");
-        require(pw != nullptr, "no postfix user");
-        require(::chown((dir + "/data").c_str(), pw->pw_uid, pw->pw_gid) == 0, "chown data");
-        std::ofstream(dir + "/config/main.cf")
-            << "compatibility_level = 3.6\nqueue_directory = " << dir << "/queue\ndata_directory = " << dir
-            << "/data\nmaillog_file = " << dir << "/maillog\nmaillog_file_prefixes = " << dir
-            << "\nmydestination =\nlocal_recipient_maps =\nalias_maps =\nalias_database =\n"
-               "inet_protocols = ipv4\nsmtp_dns_support_level = enabled\nsmtp_host_lookup = dns\n"
-               "smtpd_tls_loglevel = 1\nsmtp_tls_loglevel = 1\n"
-            << main_cf;
-        std::ofstream(dir + "/config/master.cf") << extra_master << kMasterCf;
-        sh("postfix -c " + config() + " start");
-        running_ = true;
-    }
-    ~Instance() {
-        if (running_) harness::run({"postfix", "-c", config(), "stop"});
-    }
-    std::string config() const { return dir_ + "/config"; }
-    std::string log() const { return slurp(dir_ + "/maillog"); }
-    std::string queue() const { return harness::run({"postqueue", "-c", config(), "-p"}).out; }
-    void reload() { sh("postfix -c " + config() + " reload"); }
-
-private:
-    std::string dir_;
-    bool running_ = false;
-};
 
 // Everything in one namespace: DNS on :53, receiver, sender, policyd.
 class Scenario {
@@ -156,31 +86,30 @@ public:
         auto evil = pki_.issue("evil.example");
         for (const auto& f : {good.key_file, evil.key_file, good.cert_file, evil.cert_file})
             ::chmod(f.c_str(), 0644);
-        auto service = [](const std::string& address, const harness::CertFiles& cert) {
-            return address + ":25 inet n - n - - smtpd -o smtpd_tls_security_level=may -o smtpd_tls_cert_file=" +
-                   cert.cert_file + " -o smtpd_tls_key_file=" + cert.key_file + "\n";
+        auto smtpd = [](const std::string& address, const harness::CertFiles& cert) {
+            return harness::SmtpdListener{address, 25, cert.cert_file, cert.key_file};
         };
-        receiver_ = std::make_unique<Instance>(
-            dir_.path() + "/receiver",
-            "myhostname = receiver.test\ninet_interfaces = 127.0.0.11, 127.0.0.12\nsmtpd_peername_lookup = no\n"
-            "virtual_mailbox_domains = good.test rogue.test testing.test\nvirtual_mailbox_base = " +
-                dir_.path() + "/receiver\nvirtual_mailbox_maps = static:box/\n"
-                              "virtual_uid_maps = static:65534\nvirtual_gid_maps = static:65534\n",
-            service("127.0.0.11", good) + service("127.0.0.12", evil));
-        ::chmod((dir_.path() + "/receiver").c_str(), 0777);
+        harness::PostfixOptions receiver;
+        receiver.myhostname = "receiver.test";
+        receiver.inet_interfaces = "127.0.0.11, 127.0.0.12";
+        receiver.smtpd = {smtpd("127.0.0.11", good), smtpd("127.0.0.12", evil)};
+        receiver.mailbox_domains = "good.test rogue.test testing.test";
+        receiver.milter = false;
+        receiver.main_cf = {"smtpd_peername_lookup = no"};
+        receiver_ = std::make_unique<harness::Postfix>(receiver);
 
-        ::mkdir((dir_.path() + "/policyd").c_str(), 0755);
-        const passwd* pw = ::getpwnam("postfix");
-        ::chown((dir_.path() + "/policyd").c_str(), pw->pw_uid, pw->pw_gid);
+        // mtaguard-policyd runs as postfix: its socket and cache live in policyd/.
+        std::filesystem::create_directory(dir_.path() + "/policyd");
+        harness::chown_to(dir_.path() + "/policyd", "postfix");
         socket_ = dir_.path() + "/policyd/policyd.sock";
-        sender_ = std::make_unique<Instance>(
-            dir_.path() + "/sender",
-            "myhostname = sender.test\ninet_interfaces = 127.0.0.1\nvirtual_mailbox_domains =\n"
-            "smtp_tls_security_level = may\nsmtp_tls_CAfile = " +
-                pki_.ca_file() + "\nsmtp_tls_policy_maps = socketmap:unix:" + socket_ +
-                ":mta-sts\nsmtp_tls_session_cache_database =\nsmtp_connection_cache_on_demand = no\n"
-                "minimal_backoff_time = 1h\nmaximal_backoff_time = 2h\nqueue_run_delay = 1h\n",
-            "");
+        harness::PostfixOptions sender;
+        sender.myhostname = "sender.test";
+        sender.inet_interfaces = "127.0.0.1";
+        sender.smtpd = {};
+        sender.mailbox_domains = "";
+        sender.milter = false;
+        sender.client = harness::SmtpClient{"socketmap:unix:" + socket_ + ":mta-sts", pki_.ca_file()};
+        sender_ = std::make_unique<harness::Postfix>(sender);
     }
 
     // Serves `policy` for mta-sts.<domain> and (re)starts mtaguard-policyd
@@ -198,14 +127,14 @@ public:
         std::string log = dir_.path() + "/policyd-" + domain + ".log";
         policyd_ = std::make_unique<harness::Process>(
             std::vector<std::string>{harness::builddir() + "/policyd/mtaguard-policyd", "-f", "-c", conf}, log);
-        wait_until([&] { return slurp(log).find("started") != std::string::npos; }, "mtaguard-policyd: " + slurp(log));
+        wait_until([&] { return harness::read_file(log).find("started") != std::string::npos; }, "mtaguard-policyd: " + harness::read_file(log));
         sender_->reload();  // fresh smtp(8) processes, fresh socketmap connections
     }
 
     // Injects a message to rcpt@domain; returns the delivery log line.
     std::string send(const std::string& domain) {
         std::string rcpt = "rcpt@" + domain;
-        auto r = harness::run({"sendmail", "-C", sender_->config(), "-f", "sender@sender.test", rcpt},
+        auto r = harness::run({"sendmail", "-C", sender_->config_dir(), "-f", "sender@sender.test", rcpt},
                               "Subject: MTA-STS " + domain + "\n\nhello\n");
         require(r.status == 0, "sendmail: " + r.err);
         std::string line;
@@ -227,15 +156,15 @@ public:
     std::string sender_log() const { return sender_->log(); }
     std::string sender_queue() const { return sender_->queue(); }
     std::string policyd_log(const std::string& domain) const {
-        return slurp(dir_.path() + "/policyd-" + domain + ".log");
+        return harness::read_file(dir_.path() + "/policyd-" + domain + ".log");
     }
 
 private:
     harness::TempDir dir_;
     harness::TestPki pki_;
     std::unique_ptr<harness::Process> dns_;
-    std::unique_ptr<Instance> receiver_;
-    std::unique_ptr<Instance> sender_;
+    std::unique_ptr<harness::Postfix> receiver_;
+    std::unique_ptr<harness::Postfix> sender_;
     std::unique_ptr<harness::HttpsServer> https_;
     std::unique_ptr<harness::Process> policyd_;
     std::string socket_;
@@ -300,7 +229,7 @@ public:
         if (pid == 0) ::_exit(child(result));
         int status = 0;
         ::waitpid(pid, &status, 0);
-        std::string message = slurp(result);
+        std::string message = harness::read_file(result);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(message, std::string("ok"), message);
         CPPUNIT_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     }

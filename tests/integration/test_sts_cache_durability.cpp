@@ -13,16 +13,20 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <functional>
 #include <map>
 #include <random>
 #include <sstream>
 #include <thread>
 
+#include "common/sts_cache_fixture.h"
 #include "harness.h"
 #include "sts/cache.h"
 
 namespace {
+
+using testing::in_child;
+using testing::make_row;
+using testing::open_cache;
 
 constexpr int kRounds = 10;
 constexpr int kKeys = 97;  // keys are rewritten with growing versions
@@ -56,29 +60,6 @@ sts::CacheRow versioned_row(int key, long version, std::size_t text_size) {
         if (::write(report_fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
             ::_exit(5);
     }
-}
-
-std::unique_ptr<sts::PolicyCache> open_cache(const std::string& dir) {
-    bdb::Status status;
-    auto cache = sts::PolicyCache::open(dir, status);
-    CPPUNIT_ASSERT_MESSAGE(status.error, cache != nullptr);
-    return cache;
-}
-
-// Runs `body` in a child process; returns its exit status (0: body returned true).
-int in_child(const std::function<bool()>& body) {
-    pid_t pid = ::fork();
-    if (pid == 0) ::_exit(body() ? 0 : 1);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
-sts::CacheRow make_row(const std::string& domain, sts::Mode mode, std::int64_t t) {
-    sts::CacheRow row = versioned_row(0, t, 10);
-    row.domain = domain;
-    row.policy.mode = mode;
-    return row;
 }
 
 std::size_t log_files(const std::string& dir) {

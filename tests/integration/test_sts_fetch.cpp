@@ -30,23 +30,18 @@ harness::HttpsResponse text_plain(std::string body, int status = 200) {
     return {status, {{"Content-Type", "text/plain"}}, std::move(body)};
 }
 
-std::string entry(const std::string& qname, const std::string& flags, const std::string& answer) {
-    return "ENTRY_BEGIN\nMATCH opcode qtype qname\nADJUST copy_id\nREPLY QR RD RA " + flags +
-           "\nSECTION QUESTION\n" + qname + " IN TXT\nSECTION ANSWER\n" + answer + "ENTRY_END\n";
-}
-
 std::string zone() {
-    return entry("_mta-sts.example.com.", "NOERROR",
-                 "_mta-sts.example.com. 300 IN TXT \"v=spf1 -all\"\n"
-                 "_mta-sts.example.com. 300 IN TXT \"v=STSv1; \" \"id=20260101T000000;\"\n") +
-           entry("_mta-sts.alias.example.", "NOERROR",
-                 "_mta-sts.alias.example. 300 IN CNAME _mta-sts.example.com.\n"
-                 "_mta-sts.example.com. 300 IN TXT \"v=STSv1; id=viacname\"\n") +
-           entry("_mta-sts.two.example.", "NOERROR",
-                 "_mta-sts.two.example. 300 IN TXT \"v=STSv1; id=a\"\n"
-                 "_mta-sts.two.example. 300 IN TXT \"v=STSv1; id=b\"\n") +
-           entry("_mta-sts.broken.example.", "SERVFAIL", "") +
-           entry("_mta-sts.nx.example.", "NXDOMAIN", "");
+    return harness::dns_entry("_mta-sts.example.com.", "TXT", "NOERROR",
+                              "_mta-sts.example.com. 300 IN TXT \"v=spf1 -all\"\n"
+                              "_mta-sts.example.com. 300 IN TXT \"v=STSv1; \" \"id=20260101T000000;\"\n") +
+           harness::dns_entry("_mta-sts.alias.example.", "TXT", "NOERROR",
+                              "_mta-sts.alias.example. 300 IN CNAME _mta-sts.example.com.\n"
+                              "_mta-sts.example.com. 300 IN TXT \"v=STSv1; id=viacname\"\n") +
+           harness::dns_entry("_mta-sts.two.example.", "TXT", "NOERROR",
+                              "_mta-sts.two.example. 300 IN TXT \"v=STSv1; id=a\"\n"
+                              "_mta-sts.two.example. 300 IN TXT \"v=STSv1; id=b\"\n") +
+           harness::dns_entry("_mta-sts.broken.example.", "TXT", "SERVFAIL", "") +
+           harness::dns_entry("_mta-sts.nx.example.", "TXT", "NXDOMAIN", "");
 }
 
 // A TCP port on 127.0.0.1 that refuses connections (bound, never listening).

@@ -30,9 +30,7 @@ private:
 };
 
 std::string zone() {
-    return "ENTRY_BEGIN\nMATCH opcode qtype qname\nADJUST copy_id\nREPLY QR RD RA NOERROR\n"
-           "SECTION QUESTION\n_mta-sts.example.com. IN TXT\nSECTION ANSWER\n"
-           "_mta-sts.example.com. 300 IN TXT \"v=STSv1; id=20260101T000000;\"\nENTRY_END\n";
+    return harness::dns_txt("_mta-sts.example.com.", "v=STSv1; id=20260101T000000;");
 }
 
 harness::HttpsResponse text_plain(std::string body, int status = 200) {

@@ -5,18 +5,16 @@
 //              thread-safe (refresh() fetches from worker threads).
 // LockedResolver  serialises queries to a resolver that is not thread-safe.
 // FakeClock    an sts::Clock that only moves when the test says so.
-// ScratchDir   a private directory (a cache_dir) removed with its contents.
+// ScratchDir   (common/scratch_dir.h) a private directory, for a cache_dir.
 #pragma once
 
-#include <stdlib.h>
-
 #include <chrono>
-#include <filesystem>
 #include <map>
 #include <mutex>
 #include <stdexcept>
 #include <string>
 
+#include "common/scratch_dir.h"
 #include "sts/fetch.h"
 #include "sts/get.h"
 
@@ -92,26 +90,6 @@ public:
 
 private:
     std::chrono::system_clock::time_point now_;
-};
-
-class ScratchDir {
-public:
-    ScratchDir() {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "mtaguard-unit-XXXXXX").string();
-        if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~ScratchDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
 };
 
 }  // namespace testing

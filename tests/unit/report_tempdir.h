@@ -1,38 +1,5 @@
-// report_tempdir: a private directory for unit tests that need real files
-// (Berkeley DB, a fake sendmail), removed with its contents.
+// report_tempdir: ScratchDir for the report unit tests; one definition for
+// all tests lives in common/scratch_dir.h.
 #pragma once
 
-#include <stdlib.h>
-
-#include <filesystem>
-#include <fstream>
-#include <stdexcept>
-#include <string>
-
-namespace testing {
-
-class ScratchDir {
-public:
-    ScratchDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "mtaguard-unit-XXXXXX").string();
-        if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = tmpl;
-    }
-    ~ScratchDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-    const std::string& path() const { return path_; }
-    std::string file(const std::string& name, const std::string& content) const {
-        std::string p = path_ + "/" + name;
-        std::ofstream(p, std::ios::binary) << content;
-        return p;
-    }
-
-private:
-    std::string path_;
-};
-
-}  // namespace testing
+#include "common/scratch_dir.h"

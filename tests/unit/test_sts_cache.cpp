@@ -10,9 +10,9 @@
 #include <atomic>
 #include <csignal>
 #include <filesystem>
-#include <functional>
 #include <thread>
 
+#include "common/sts_cache_fixture.h"
 #include "fake_sts.h"
 #include "sts/cache.h"
 
@@ -21,35 +21,9 @@ namespace {
 using sts::CacheRow;
 using sts::RowStatus;
 
-CacheRow make_row(const std::string& domain, sts::Mode mode, std::int64_t t) {
-    CacheRow row;
-    row.domain = domain;
-    row.inserted = row.last_update = row.last_use = row.last_checked =
-        sts::Seconds(std::chrono::seconds(t));
-    row.valid_until = row.inserted + std::chrono::seconds(86400);
-    row.record_id = "id" + std::to_string(t);
-    row.policy.mode = mode;
-    row.policy.max_age = 86400;
-    row.policy.mx = {"mx." + domain};
-    row.policy_text = "version: STSv1\nmode: enforce\nmx: mx." + domain + "\nmax_age: 86400\n";
-    return row;
-}
-
-std::unique_ptr<sts::PolicyCache> open_cache(const std::string& dir) {
-    bdb::Status status;
-    auto cache = sts::PolicyCache::open(dir, status);
-    CPPUNIT_ASSERT_MESSAGE(status.error, cache != nullptr);
-    return cache;
-}
-
-// Runs `body` in a child process; returns its exit status (0: body returned true).
-int in_child(const std::function<bool()>& body) {
-    pid_t pid = ::fork();
-    if (pid == 0) ::_exit(body() ? 0 : 1);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
+using testing::in_child;
+using testing::make_row;
+using testing::open_cache;
 
 }  // namespace
 
