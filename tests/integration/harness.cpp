@@ -187,4 +187,10 @@ ToolResult run_tool(const std::vector<std::string>& args, const std::string& std
     return run(argv, stdin_text);
 }
 
+json::Value tool_json(const ToolResult& r) {
+    auto v = json::parse(r.out);
+    if (!v) throw std::runtime_error("not JSON: " + r.out + r.err);
+    return *v;
+}
+
 }  // namespace harness

@@ -6,7 +6,8 @@
 // TestDns      ldns-testns on a random loopback port serving a data file,
 //              written with dns_entry(), dns_txt() and dns_nxdomain_rest().
 // SilentUdp    a UDP socket on 127.0.0.1 that never answers (DNS timeouts).
-// run_tool     runs the built `mtaguard` and returns status, stdout, stderr.
+// run_tool     runs the built `mtaguard` and returns status, stdout, stderr;
+//              tool_json() parses what a --json command printed.
 // read_file    a file's whole content.
 // Paths come from MTAGUARD_SRCDIR / MTAGUARD_BUILDDIR (set by make check).
 #pragma once
@@ -17,6 +18,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "json.h"
 
 namespace harness {
 
@@ -93,5 +96,8 @@ struct ToolResult {
 
 ToolResult run(const std::vector<std::string>& argv, const std::string& stdin_text = "");
 ToolResult run_tool(const std::vector<std::string>& args, const std::string& stdin_text = "");
+// The one JSON object a --json command printed; throws (the test errs) with
+// what it printed when stdout is not JSON.
+json::Value tool_json(const ToolResult& r);
 
 }  // namespace harness

@@ -21,12 +21,11 @@ public:
              "mx.example.org/4BxyZ 1; spf=pass (sender SPF authorized) smtp.mailfrom=user@example.com;\r\n"
              "\tdkim/1=fail reason=\"bad signature\" header.d=example.com header.s=sel header.d=other.example"});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.err, 0, r.status);
-        auto j = json::parse(r.out);
-        CPPUNIT_ASSERT_MESSAGE(r.out, j.has_value());
-        CPPUNIT_ASSERT_EQUAL(std::string("mx.example.org/4BxyZ"), (*j)["authserv_id"].as_string());
-        CPPUNIT_ASSERT_EQUAL(std::string("1"), (*j)["version"].as_string());
-        CPPUNIT_ASSERT((*j)["error"].is_null());
-        const auto& results = (*j)["results"];
+        json::Value j = harness::tool_json(r);
+        CPPUNIT_ASSERT_EQUAL(std::string("mx.example.org/4BxyZ"), j["authserv_id"].as_string());
+        CPPUNIT_ASSERT_EQUAL(std::string("1"), j["version"].as_string());
+        CPPUNIT_ASSERT(j["error"].is_null());
+        const auto& results = j["results"];
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), results.size());
         const auto& spf = results[std::size_t(0)];
         CPPUNIT_ASSERT_EQUAL(std::string("spf"), spf["method"].as_string());
@@ -53,22 +52,20 @@ public:
     void json_none_and_field_name() {
         auto r = harness::run_tool({"authres", "parse", "--json", "Authentication-Results: example.org; none"});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.err, 0, r.status);
-        auto j = json::parse(r.out);
-        CPPUNIT_ASSERT(j);
-        CPPUNIT_ASSERT_EQUAL(std::string("example.org"), (*j)["authserv_id"].as_string());
-        CPPUNIT_ASSERT((*j)["version"].is_null());
-        CPPUNIT_ASSERT_EQUAL(std::size_t(0), (*j)["results"].size());
-        CPPUNIT_ASSERT((*j)["results"].is_array());
+        json::Value j = harness::tool_json(r);
+        CPPUNIT_ASSERT_EQUAL(std::string("example.org"), j["authserv_id"].as_string());
+        CPPUNIT_ASSERT(j["version"].is_null());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), j["results"].size());
+        CPPUNIT_ASSERT(j["results"].is_array());
     }
 
     void json_syntax_error() {
         auto r = harness::run_tool({"authres", "parse", "--json", "mx; spf=pass (unterminated smtp.mailfrom=a"});
         CPPUNIT_ASSERT_EQUAL(1, r.status);
-        auto j = json::parse(r.out);
-        CPPUNIT_ASSERT_MESSAGE(r.out, j.has_value());
-        CPPUNIT_ASSERT((*j)["authserv_id"].is_null());
-        CPPUNIT_ASSERT_EQUAL(std::size_t(0), (*j)["results"].size());
-        CPPUNIT_ASSERT((*j)["error"].as_string().find("unterminated comment") != std::string::npos);
+        json::Value j = harness::tool_json(r);
+        CPPUNIT_ASSERT(j["authserv_id"].is_null());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), j["results"].size());
+        CPPUNIT_ASSERT(j["error"].as_string().find("unterminated comment") != std::string::npos);
         CPPUNIT_ASSERT(r.err.find("unterminated comment") != std::string::npos);
     }
 

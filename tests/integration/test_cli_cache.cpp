@@ -46,12 +46,6 @@ sts::CacheRow backoff_row(const std::string& domain, sts::Seconds t) {
     return row;
 }
 
-json::Value parse_json(const harness::ToolResult& r) {
-    auto v = json::parse(r.out);
-    CPPUNIT_ASSERT_MESSAGE("not JSON: " + r.out + r.err, v.has_value());
-    return *v;
-}
-
 }  // namespace
 
 class CliCacheTest : public CppUnit::TestFixture {
@@ -94,7 +88,7 @@ public:
     void list_json_next_to_daemon() {
         auto r = tool({"cache", "list", "--json"});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.err, 0, r.status);
-        json::Value v = parse_json(r);
+        json::Value v = harness::tool_json(r);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(3), v["count"].as_int());
         CPPUNIT_ASSERT_EQUAL(dir_->path(), v["cache_dir"].as_string());
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), v["corrupt"].size());
@@ -153,13 +147,13 @@ public:
     void show_json_and_not_cached() {
         auto r = tool({"cache", "show", "--json", "broken.example"});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.err, 0, r.status);
-        json::Value v = parse_json(r);
+        json::Value v = harness::tool_json(r);
         CPPUNIT_ASSERT(v["cached"].as_bool());
         CPPUNIT_ASSERT_EQUAL(std::string("backoff"), v["row"]["state"].as_string());
         CPPUNIT_ASSERT(v["error"].is_null());
         auto missing = tool({"cache", "show", "--json", "nowhere.example"});
         CPPUNIT_ASSERT_EQUAL(1, missing.status);
-        json::Value m = parse_json(missing);
+        json::Value m = harness::tool_json(missing);
         CPPUNIT_ASSERT(!m["cached"].as_bool());
         CPPUNIT_ASSERT(m["row"].is_null());
         CPPUNIT_ASSERT_EQUAL(std::string("nowhere.example"), m["domain"].as_string());
@@ -171,7 +165,7 @@ public:
     void purge_one_and_all() {
         auto one = tool({"cache", "purge", "--json", "example.com"});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(one.err, 0, one.status);
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), parse_json(one)["removed"].as_int());
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), harness::tool_json(one)["removed"].as_int());
         CPPUNIT_ASSERT(daemon_->get("example.com").status == sts::RowStatus::Absent);
         auto again = tool({"cache", "purge", "example.com"});
         CPPUNIT_ASSERT_EQUAL(1, again.status);
@@ -188,7 +182,7 @@ public:
         auto r = tool({"-o", "dns_nameservers=" + dns.nameserver(), "cache", "refresh", "--json",
                        "none.example"});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.out + r.err, 1, r.status);
-        json::Value v = parse_json(r);
+        json::Value v = harness::tool_json(r);
         CPPUNIT_ASSERT(v["policy"].is_null());
         CPPUNIT_ASSERT(!v["fallback"].as_bool());
         CPPUNIT_ASSERT(v["failure"].is_null());
@@ -220,7 +214,7 @@ public:
         auto r = tool({"-o", "dns_nameservers=127.0.0.1:" + std::to_string(silent.port()), "-o",
                        "dns_timeout=200ms", "cache", "refresh", "--json"});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.out + r.err, 75, r.status);
-        json::Value v = parse_json(r);
+        json::Value v = harness::tool_json(r);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(0), v["refreshed"].as_int());
         CPPUNIT_ASSERT_EQUAL(std::int64_t(1), v["failed"].as_int());
         CPPUNIT_ASSERT_EQUAL(std::int64_t(1), v["dropped"].as_int());

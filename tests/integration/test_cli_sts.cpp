@@ -15,17 +15,12 @@ class CliStsTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE_END();
 
 public:
-    static json::Value parse(const harness::ToolResult& r) {
-        auto j = json::parse(r.out);
-        CPPUNIT_ASSERT_MESSAGE(r.out + r.err, j.has_value());
-        return *j;
-    }
 
     void parse_record_json() {
         auto r = harness::run_tool(
             {"sts", "parse-record", "--json", "v=STSv1; id=20190429T010101; ext=1;"});
         CPPUNIT_ASSERT_EQUAL(0, r.status);
-        auto j = parse(r);
+        auto j = harness::tool_json(r);
         CPPUNIT_ASSERT_EQUAL(true, j["valid"].as_bool());
         CPPUNIT_ASSERT_EQUAL(true, j["is_sts"].as_bool());
         CPPUNIT_ASSERT_EQUAL(std::string("20190429T010101"), j["id"].as_string());
@@ -36,14 +31,14 @@ public:
 
         auto bad = harness::run_tool({"sts", "parse-record", "--json", "v=STSv1; id=a-b"});
         CPPUNIT_ASSERT_EQUAL(1, bad.status);
-        auto jb = parse(bad);
+        auto jb = harness::tool_json(bad);
         CPPUNIT_ASSERT_EQUAL(false, jb["valid"].as_bool());
         CPPUNIT_ASSERT_EQUAL(true, jb["is_sts"].as_bool());
         CPPUNIT_ASSERT(jb["id"].is_null());
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), jb["extensions"].size());
         CPPUNIT_ASSERT(jb["error"].as_string().find("1 to 32") != std::string::npos);
 
-        auto other = parse(harness::run_tool({"sts", "parse-record", "--json", "v=spf1 -all"}));
+        auto other = harness::tool_json(harness::run_tool({"sts", "parse-record", "--json", "v=spf1 -all"}));
         CPPUNIT_ASSERT_EQUAL(false, other["is_sts"].as_bool());
         CPPUNIT_ASSERT_EQUAL(false, other["valid"].as_bool());
     }
@@ -69,7 +64,7 @@ public:
                           std::vector<std::string>{"sts", "parse-policy", "--json"}}) {
             auto r = harness::run_tool(args, text);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(r.err, 0, r.status);
-            auto j = parse(r);
+            auto j = harness::tool_json(r);
             CPPUNIT_ASSERT_EQUAL(true, j["valid"].as_bool());
             CPPUNIT_ASSERT(j["error"].is_null());
             const auto& p = j["policy"];
@@ -92,13 +87,13 @@ public:
         auto r = harness::run_tool({"sts", "parse-policy", "--json"},
                                    "version: STSv1\nmode: enforce\nmx: {x}\nmax_age: 1\n");
         CPPUNIT_ASSERT_EQUAL(1, r.status);
-        auto j = parse(r);
+        auto j = harness::tool_json(r);
         CPPUNIT_ASSERT_EQUAL(false, j["valid"].as_bool());
         CPPUNIT_ASSERT(j["policy"].is_null());
         CPPUNIT_ASSERT(j["error"].as_string().find("line 3") != std::string::npos);
         // Input beyond the size cap is refused, not read without bound.
         std::string huge(200 * 1024, '\n');
-        auto big = parse(harness::run_tool({"sts", "parse-policy", "--json"}, huge));
+        auto big = harness::tool_json(harness::run_tool({"sts", "parse-policy", "--json"}, huge));
         CPPUNIT_ASSERT(big["error"].as_string().find("longer than 65536") != std::string::npos);
     }
 

@@ -69,16 +69,11 @@ public:
         return harness::run_tool(argv);
     }
 
-    static json::Value parsed(const harness::ToolResult& r) {
-        auto v = json::parse(r.out);
-        CPPUNIT_ASSERT_MESSAGE("not JSON: " + r.out + r.err, v.has_value());
-        return *v;
-    }
 
     void lookup_direct() {
         auto r = tool({"lookup", "--json", "Example.COM"});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.err, 0, r.status);
-        auto j = parsed(r);
+        auto j = harness::tool_json(r);
         CPPUNIT_ASSERT_EQUAL(std::string("found"), j["status"].as_string());
         CPPUNIT_ASSERT_EQUAL(std::string("example.com"), j["domain"].as_string());
         CPPUNIT_ASSERT_EQUAL(std::string("v=DMARC1; p=reject; sp=quarantine; np=reject; rua=mailto:d@example.com"),
@@ -95,7 +90,7 @@ public:
     void lookup_tree_walk() {
         auto r = tool({"lookup", "--json", "a.b.example.com"});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.err, 0, r.status);
-        auto j = parsed(r);
+        auto j = harness::tool_json(r);
         CPPUNIT_ASSERT_EQUAL(std::string("example.com"), j["domain"].as_string());
         CPPUNIT_ASSERT_EQUAL(std::size_t(4), j["queried"].size());
         CPPUNIT_ASSERT_EQUAL(std::string("_dmarc.a.b.example.com"), j["queried"][0].as_string());
@@ -109,25 +104,25 @@ public:
     void lookup_none_and_temperror() {
         auto none = tool({"lookup", "--json", "nothing.test"});
         CPPUNIT_ASSERT_EQUAL(1, none.status);
-        auto j = parsed(none);
+        auto j = harness::tool_json(none);
         CPPUNIT_ASSERT_EQUAL(std::string("none"), j["status"].as_string());
         CPPUNIT_ASSERT(j["domain"].is_null() && j["txt"].is_null() && j["record"].is_null());
         auto down = tool({"lookup", "--json", "down.example"});
         CPPUNIT_ASSERT_EQUAL(75, down.status);
-        CPPUNIT_ASSERT_EQUAL(std::string("temperror"), parsed(down)["status"].as_string());
+        CPPUNIT_ASSERT_EQUAL(std::string("temperror"), harness::tool_json(down)["status"].as_string());
     }
 
     void lookup_authentic() {
         auto r = tool({"lookup", "--json", "signed.example"});
         CPPUNIT_ASSERT_EQUAL(0, r.status);
-        CPPUNIT_ASSERT_EQUAL(true, parsed(r)["authentic"].as_bool());
+        CPPUNIT_ASSERT_EQUAL(true, harness::tool_json(r)["authentic"].as_bool());
     }
 
     void verify_pass_relaxed_subdomain() {
         auto r = tool({"verify", "--json", "--from", "mail.example.com", "--spf", "pass:bounce.example.com", "--dkim",
                        "fail:example.net"});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.out + r.err, 0, r.status);
-        auto j = parsed(r);
+        auto j = harness::tool_json(r);
         CPPUNIT_ASSERT_EQUAL(std::string("pass"), j["status"].as_string());
         CPPUNIT_ASSERT_EQUAL(std::string("example.com"), j["policy_domain"].as_string());
         CPPUNIT_ASSERT_EQUAL(std::string("example.com"), j["org_domain"].as_string());
@@ -147,22 +142,22 @@ public:
     void verify_fail_np() {
         auto r = tool({"verify", "--json", "--from", "ghost.example.com", "--spf", "pass:other.net"});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.out + r.err, 1, r.status);
-        auto j = parsed(r);
+        auto j = harness::tool_json(r);
         CPPUNIT_ASSERT_EQUAL(std::string("fail"), j["status"].as_string());
         CPPUNIT_ASSERT_EQUAL(std::string("np"), j["policy"].as_string());
         CPPUNIT_ASSERT_EQUAL(std::string("reject"), j["requested"].as_string());
         CPPUNIT_ASSERT_EQUAL(true, j["reject"].as_bool());
-        auto p = parsed(tool({"verify", "--json", "--from", "example.com", "--spf", "fail"}));
+        auto p = harness::tool_json(tool({"verify", "--json", "--from", "example.com", "--spf", "fail"}));
         CPPUNIT_ASSERT_EQUAL(std::string("p"), p["policy"].as_string());
         CPPUNIT_ASSERT_EQUAL(true, p["reject"].as_bool());
     }
 
     void verify_pct_and_no_sampling() {
-        auto sampled = parsed(tool({"verify", "--json", "--from", "pct.example", "--roll", "0"}));
+        auto sampled = harness::tool_json(tool({"verify", "--json", "--from", "pct.example", "--roll", "0"}));
         CPPUNIT_ASSERT_EQUAL(std::string("fail"), sampled["status"].as_string());
         CPPUNIT_ASSERT_EQUAL(true, sampled["sampled_out"].as_bool());
         CPPUNIT_ASSERT_EQUAL(std::string("quarantine"), sampled["applied"].as_string());
-        auto all = parsed(tool({"verify", "--json", "--from", "pct.example", "--no-sampling"}));
+        auto all = harness::tool_json(tool({"verify", "--json", "--from", "pct.example", "--no-sampling"}));
         CPPUNIT_ASSERT_EQUAL(false, all["sampled_out"].as_bool());
         CPPUNIT_ASSERT_EQUAL(std::string("reject"), all["applied"].as_string());
         CPPUNIT_ASSERT_EQUAL(true, all["reject"].as_bool());
@@ -172,7 +167,7 @@ public:
         auto r = tool({"verify", "--json", "--from", "mail.example.com", "--dkim", "pass:example.com"},
                       {"dmarc_discovery=psl"});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.out + r.err, 0, r.status);
-        auto j = parsed(r);
+        auto j = harness::tool_json(r);
         CPPUNIT_ASSERT_EQUAL(std::string("example.com"), j["policy_domain"].as_string());
         CPPUNIT_ASSERT_EQUAL(true, j["aligned_dkim"].as_bool());
         CPPUNIT_ASSERT_MESSAGE(j["explanation"].as_string(),
@@ -182,7 +177,7 @@ public:
     void verify_temperror() {
         auto r = tool({"verify", "--json", "--from", "down.example", "--spf", "pass"});
         CPPUNIT_ASSERT_EQUAL(75, r.status);
-        auto j = parsed(r);
+        auto j = harness::tool_json(r);
         CPPUNIT_ASSERT_EQUAL(std::string("temperror"), j["status"].as_string());
         CPPUNIT_ASSERT(j["error"].as_string().find("servfail") != std::string::npos);
     }
@@ -190,23 +185,23 @@ public:
     void report_auth() {
         auto ok = tool({"report-auth", "--json", "example.com", "reports.example.net"});
         CPPUNIT_ASSERT_EQUAL(0, ok.status);
-        auto j = parsed(ok);
+        auto j = harness::tool_json(ok);
         CPPUNIT_ASSERT_EQUAL(true, j["accepts"].as_bool());
         CPPUNIT_ASSERT_EQUAL(std::string("found"), j["status"].as_string());
         CPPUNIT_ASSERT_EQUAL(std::string("v=DMARC1"), j["records"][0].as_string());
         auto no = tool({"report-auth", "--json", "other.example", "reports.example.net"});
         CPPUNIT_ASSERT_EQUAL(1, no.status);
-        CPPUNIT_ASSERT_EQUAL(false, parsed(no)["accepts"].as_bool());
+        CPPUNIT_ASSERT_EQUAL(false, harness::tool_json(no)["accepts"].as_bool());
         auto temp = tool({"report-auth", "--json", "broken.example", "reports.example.net"});
         CPPUNIT_ASSERT_EQUAL(75, temp.status);
-        CPPUNIT_ASSERT_EQUAL(std::string("temperror"), parsed(temp)["status"].as_string());
+        CPPUNIT_ASSERT_EQUAL(std::string("temperror"), harness::tool_json(temp)["status"].as_string());
     }
 
     void orgdomain_psd() {
         auto r = tool({"orgdomain", "a.b.org1.zz"});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.err, 0, r.status);
         CPPUNIT_ASSERT_EQUAL(std::string("org1.zz\n"), r.out);
-        auto j = parsed(tool({"orgdomain", "--json", "mail.example.com"}));
+        auto j = harness::tool_json(tool({"orgdomain", "--json", "mail.example.com"}));
         CPPUNIT_ASSERT_EQUAL(std::string("example.com"), j["org_domain"].as_string());
         CPPUNIT_ASSERT_EQUAL(3, static_cast<int>(j["queries"].as_int()));
     }
@@ -214,10 +209,10 @@ public:
     void parse_and_usage() {
         auto ok = tool({"parse", "--json", "v=DMARC1; p=none; t=y"});
         CPPUNIT_ASSERT_EQUAL(0, ok.status);
-        CPPUNIT_ASSERT_EQUAL(std::string("y"), parsed(ok)["record"]["t"].as_string());
+        CPPUNIT_ASSERT_EQUAL(std::string("y"), harness::tool_json(ok)["record"]["t"].as_string());
         auto bad = tool({"parse", "--json", "v=spf1 -all"});
         CPPUNIT_ASSERT_EQUAL(1, bad.status);
-        CPPUNIT_ASSERT_EQUAL(false, parsed(bad)["is_dmarc"].as_bool());
+        CPPUNIT_ASSERT_EQUAL(false, harness::tool_json(bad)["is_dmarc"].as_bool());
         CPPUNIT_ASSERT_EQUAL(2, tool({"verify", "--spf", "pass"}).status);
         CPPUNIT_ASSERT_EQUAL(2, tool({"lookup", "bad domain"}).status);
         CPPUNIT_ASSERT_EQUAL(2, tool({"frobnicate"}).status);

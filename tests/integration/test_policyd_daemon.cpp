@@ -174,11 +174,10 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), c->ask("mta-sts broken.test"));
         auto a = w.tool({"sts", "answer", "--json", "broken.test"});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(a.err, 1, a.status);
-        auto j = json::parse(a.out);
-        CPPUNIT_ASSERT_MESSAGE(a.out, j.has_value());
-        CPPUNIT_ASSERT_EQUAL(std::string("backoff"), (*j)["cache"].as_string());
-        CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), (*j)["reply"].as_string());
-        CPPUNIT_ASSERT_EQUAL(false, (*j)["fetched"].as_bool());
+        json::Value j = harness::tool_json(a);
+        CPPUNIT_ASSERT_EQUAL(std::string("backoff"), j["cache"].as_string());
+        CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), j["reply"].as_string());
+        CPPUNIT_ASSERT_EQUAL(false, j["fetched"].as_bool());
         CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), c->ask("mta-sts broken.test"));
         std::string log = read_file(w.log_);
         CPPUNIT_ASSERT_MESSAGE(log, log.find("lookup domain=broken.test answer=notfound cache=miss"
@@ -266,14 +265,13 @@ public:
         World w("enforce.test", kEnforceText);
         auto first = w.tool({"sts", "answer", "--json", "Enforce.Test."});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(first.err, 0, first.status);
-        auto j = json::parse(first.out);
-        CPPUNIT_ASSERT_MESSAGE(first.out, j.has_value());
-        CPPUNIT_ASSERT_EQUAL(std::string("Enforce.Test."), (*j)["key"].as_string());
-        CPPUNIT_ASSERT_EQUAL(std::string("domain"), (*j)["key_kind"].as_string());
-        CPPUNIT_ASSERT_EQUAL(std::string("enforce.test"), (*j)["domain"].as_string());
-        CPPUNIT_ASSERT_EQUAL(kEnforceReply, (*j)["reply"].as_string());
-        CPPUNIT_ASSERT_EQUAL(std::string("miss"), (*j)["cache"].as_string());
-        CPPUNIT_ASSERT_EQUAL(true, (*j)["fetched"].as_bool());
+        json::Value j = harness::tool_json(first);
+        CPPUNIT_ASSERT_EQUAL(std::string("Enforce.Test."), j["key"].as_string());
+        CPPUNIT_ASSERT_EQUAL(std::string("domain"), j["key_kind"].as_string());
+        CPPUNIT_ASSERT_EQUAL(std::string("enforce.test"), j["domain"].as_string());
+        CPPUNIT_ASSERT_EQUAL(kEnforceReply, j["reply"].as_string());
+        CPPUNIT_ASSERT_EQUAL(std::string("miss"), j["cache"].as_string());
+        CPPUNIT_ASSERT_EQUAL(true, j["fetched"].as_bool());
         // The daemon shares the cache the tool filled: no second fetch.
         auto c = w.client();
         CPPUNIT_ASSERT_EQUAL(kEnforceReply, c->ask("mta-sts enforce.test"));
@@ -283,10 +281,10 @@ public:
         CPPUNIT_ASSERT_EQUAL(kEnforceReply + "\n", text.out);
         auto probe = w.tool({"sts", "answer", "--json", ".enforce.test"});
         CPPUNIT_ASSERT_EQUAL(1, probe.status);
-        auto jp = json::parse(probe.out);
-        CPPUNIT_ASSERT_EQUAL(std::string("parent-probe"), (*jp)["key_kind"].as_string());
-        CPPUNIT_ASSERT((*jp)["domain"].is_null());
-        CPPUNIT_ASSERT((*jp)["cache"].is_null());
+        json::Value jp = harness::tool_json(probe);
+        CPPUNIT_ASSERT_EQUAL(std::string("parent-probe"), jp["key_kind"].as_string());
+        CPPUNIT_ASSERT(jp["domain"].is_null());
+        CPPUNIT_ASSERT(jp["cache"].is_null());
         CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND \n"), w.tool({"sts", "answer", "[192.0.2.1]"}).out);
         CPPUNIT_ASSERT_EQUAL(2, w.tool({"sts", "answer"}).status);
     }

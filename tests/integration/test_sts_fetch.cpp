@@ -295,22 +295,21 @@ public:
         server.route(kPath, text_plain(kPolicy));
         auto r = harness::run_tool(lookup_args(dns, server.port(), "example.com"));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.err, 0, r.status);
-        auto j = json::parse(r.out);
-        CPPUNIT_ASSERT_MESSAGE(r.out, j.has_value());
-        CPPUNIT_ASSERT_EQUAL(std::string("found"), (*j)["status"].as_string());
-        CPPUNIT_ASSERT_EQUAL(std::string("example.com"), (*j)["domain"].as_string());
-        CPPUNIT_ASSERT_EQUAL(std::string("20260101T000000"), (*j)["record_id"].as_string());
+        json::Value j = harness::tool_json(r);
+        CPPUNIT_ASSERT_EQUAL(std::string("found"), j["status"].as_string());
+        CPPUNIT_ASSERT_EQUAL(std::string("example.com"), j["domain"].as_string());
+        CPPUNIT_ASSERT_EQUAL(std::string("20260101T000000"), j["record_id"].as_string());
         CPPUNIT_ASSERT_EQUAL(sts::policy_url("example.com", server.port()),
-                             (*j)["url"].as_string());
-        const auto& p = (*j)["policy"];
+                             j["url"].as_string());
+        const auto& p = j["policy"];
         CPPUNIT_ASSERT_EQUAL(std::string("STSv1"), p["version"].as_string());
         CPPUNIT_ASSERT_EQUAL(std::string("enforce"), p["mode"].as_string());
         CPPUNIT_ASSERT_EQUAL(std::int64_t(604800), p["max_age"].as_int());
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), p["mx"].size());
         CPPUNIT_ASSERT_EQUAL(std::string("*.example.net"), p["mx"][1].as_string());
-        CPPUNIT_ASSERT_EQUAL(kPolicy, (*j)["policy_text"].as_string());
-        CPPUNIT_ASSERT((*j)["failure"].is_null());
-        CPPUNIT_ASSERT((*j)["error"].is_null());
+        CPPUNIT_ASSERT_EQUAL(kPolicy, j["policy_text"].as_string());
+        CPPUNIT_ASSERT(j["failure"].is_null());
+        CPPUNIT_ASSERT(j["error"].is_null());
         CPPUNIT_ASSERT_EQUAL(1, server.requests());
 
         auto args = lookup_args(dns, server.port(), "example.com");
@@ -330,25 +329,24 @@ public:
         server.route(kPath, text_plain(kPolicy));
         auto r = harness::run_tool(lookup_args(dns, server.port(), "example.com"));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.out + r.err, 1, r.status);
-        auto j = json::parse(r.out);
-        CPPUNIT_ASSERT_MESSAGE(r.out, j.has_value());
-        CPPUNIT_ASSERT_EQUAL(std::string("failed"), (*j)["status"].as_string());
-        CPPUNIT_ASSERT_EQUAL(std::string("sts-webpki-invalid"), (*j)["failure"].as_string());
+        json::Value j = harness::tool_json(r);
+        CPPUNIT_ASSERT_EQUAL(std::string("failed"), j["status"].as_string());
+        CPPUNIT_ASSERT_EQUAL(std::string("sts-webpki-invalid"), j["failure"].as_string());
         CPPUNIT_ASSERT_EQUAL(std::string("certificate-expired"),
-                             (*j)["failure_reason"].as_string());
-        CPPUNIT_ASSERT((*j)["policy"].is_null());
+                             j["failure_reason"].as_string());
+        CPPUNIT_ASSERT(j["policy"].is_null());
 
         auto none = harness::run_tool(lookup_args(dns, server.port(), "nx.example"));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(none.out + none.err, 1, none.status);
-        auto jn = json::parse(none.out);
-        CPPUNIT_ASSERT_EQUAL(std::string("none"), (*jn)["status"].as_string());
-        CPPUNIT_ASSERT((*jn)["record_id"].is_null());
-        CPPUNIT_ASSERT((*jn)["url"].is_null());
+        json::Value jn = harness::tool_json(none);
+        CPPUNIT_ASSERT_EQUAL(std::string("none"), jn["status"].as_string());
+        CPPUNIT_ASSERT(jn["record_id"].is_null());
+        CPPUNIT_ASSERT(jn["url"].is_null());
 
         auto temp = harness::run_tool(lookup_args(dns, server.port(), "broken.example"));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(temp.out + temp.err, 75, temp.status);
         CPPUNIT_ASSERT_EQUAL(std::string("temperror"),
-                             (*json::parse(temp.out))["status"].as_string());
+                             harness::tool_json(temp)["status"].as_string());
 
         auto usage = harness::run_tool({"sts", "lookup", "--json"});
         CPPUNIT_ASSERT_EQUAL(2, usage.status);

@@ -121,18 +121,16 @@ public:
         };
         auto r = harness::run_tool(args({"cache", "refresh", "--json", "example.com"}));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.out + r.err, 0, r.status);
-        auto j = json::parse(r.out);
-        CPPUNIT_ASSERT_MESSAGE(r.out, j.has_value());
-        CPPUNIT_ASSERT_EQUAL(std::string("enforce"), (*j)["policy"]["mode"].as_string());
-        CPPUNIT_ASSERT(!(*j)["fallback"].as_bool());
-        CPPUNIT_ASSERT((*j)["failure"].is_null());
+        json::Value j = harness::tool_json(r);
+        CPPUNIT_ASSERT_EQUAL(std::string("enforce"), j["policy"]["mode"].as_string());
+        CPPUNIT_ASSERT(!j["fallback"].as_bool());
+        CPPUNIT_ASSERT(j["failure"].is_null());
         CPPUNIT_ASSERT_EQUAL(1, server_->requests());
 
         auto show = harness::run_tool(args({"cache", "show", "--json", "example.com"}));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(show.err, 0, show.status);
-        auto s = json::parse(show.out);
-        CPPUNIT_ASSERT_MESSAGE(show.out, s.has_value());
-        const json::Value& row = (*s)["row"];
+        json::Value s = harness::tool_json(show);
+        const json::Value& row = s["row"];
         CPPUNIT_ASSERT_EQUAL(std::string("fresh"), row["state"].as_string());
         CPPUNIT_ASSERT_EQUAL(std::string("20260101T000000"), row["record_id"].as_string());
         CPPUNIT_ASSERT_EQUAL(std::int64_t(604800), row["policy"]["max_age"].as_int());

@@ -10,6 +10,7 @@ class LogJsonTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(levels);
     CPPUNIT_TEST(json_roundtrip);
     CPPUNIT_TEST(json_rejects);
+    CPPUNIT_TEST(json_null_helpers);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -64,6 +65,14 @@ public:
             CPPUNIT_ASSERT_MESSAGE(bad, !json::parse(bad).has_value());
         std::string deep(100, '[');
         CPPUNIT_ASSERT(!json::parse(deep + std::string(100, ']')).has_value());
+    }
+
+    // or_null (an optional) and null_if_empty (a string): null, or the string.
+    void json_null_helpers() {
+        CPPUNIT_ASSERT(json::Value::null_if_empty("").is_null());
+        CPPUNIT_ASSERT_EQUAL(std::string("\"x\""), json::Value::null_if_empty("x").dump());
+        CPPUNIT_ASSERT(json::Value::or_null(std::optional<std::string>()).is_null());
+        CPPUNIT_ASSERT_EQUAL(std::string("\"\""), json::Value::or_null(std::optional<std::string>("")).dump());
     }
 };
 

@@ -47,6 +47,14 @@ public:
     sts::GetResult get(const std::string& domain = kDomain) {
         return sts::get(domain, resolver, fetcher, *cache, clock, config);
     }
+    // Record "abc" and an enforce policy fetched by a first get() (a miss),
+    // then `later` seconds pass.
+    void cached_enforce(std::int64_t later, std::uint32_t max_age = kDay) {
+        record("abc");
+        enforce(max_age);
+        get();
+        advance(later);
+    }
     int txt_queries() const { return resolver.count(kTxtName, dns::RrType::TXT); }
     int fetches() { return fetcher.count(kDomain); }
     void advance(std::int64_t s) { clock.advance(seconds(s)); }
@@ -138,10 +146,7 @@ public:
 
     void fresh_same_id_uses_cache() {
         Fixture f;
-        f.record("abc");
-        f.enforce();
-        f.get();
-        f.advance(3600);
+        f.cached_enforce(3600);
         auto r = f.get();
         expect_policy("fresh", r, Mode::Enforce, CacheState::Fresh);
         CPPUNIT_ASSERT(r.failure == FetchFailure::None);
@@ -176,10 +181,7 @@ public:
 
     void last_use_granularity() {
         Fixture f;
-        f.record("abc");
-        f.enforce();
-        f.get();
-        f.advance(30);
+        f.cached_enforce(30);
         sts::lookup_cached(kDomain, *f.cache, f.clock);
         f.expect_row("within granularity", {false, "abc", Mode::Enforce, 0, kDay, 0, 0});
         f.advance(31);
@@ -189,10 +191,7 @@ public:
 
     void expired_refetches() {
         Fixture f;
-        f.record("abc");
-        f.enforce(600);
-        f.get();
-        f.advance(600);  // valid_until reached
+        f.cached_enforce(600, 600);  // valid_until reached
         f.enforce(kDay, "mx2.example.com");
         auto r = f.get();
         expect_policy("expired", r, Mode::Enforce, CacheState::Miss);
@@ -203,10 +202,7 @@ public:
 
     void id_changed_refetches() {
         Fixture f;
-        f.record("abc");
-        f.enforce();
-        f.get();
-        f.advance(100);
+        f.cached_enforce(100);
         f.record("def");
         f.fetcher.policy(kDomain, Mode::Testing, 2 * kDay, {"mx9.example.com"},
                          "version: STSv1\nmode: testing\nmx: mx9.example.com\nmax_age: 172800\n");
@@ -218,10 +214,7 @@ public:
 
     void none_policy_replaces_enforce() {
         Fixture f;
-        f.record("abc");
-        f.enforce();
-        f.get();
-        f.advance(100);
+        f.cached_enforce(100);
         f.record("off");
         f.fetcher.policy(kDomain, Mode::None, kDay, {},
                          "version: STSv1\nmode: none\nmax_age: 86400\n");
@@ -236,10 +229,7 @@ public:
 
     void dns_failure_keeps_cached() {
         Fixture f;
-        f.record("abc");
-        f.enforce();
-        f.get();
-        f.advance(100);
+        f.cached_enforce(100);
         f.resolver.fail(kTxtName, dns::RrType::TXT, dns::Status::ServFail);
         auto r = f.get();
         expect_policy("dns failure", r, Mode::Enforce, CacheState::Fresh, true);
@@ -252,10 +242,7 @@ public:
 
     void fetch_failure_keeps_cached() {
         Fixture f;
-        f.record("abc");
-        f.enforce();
-        f.get();
-        f.advance(100);
+        f.cached_enforce(100);
         f.record("def");
         f.fetcher.fail(kDomain, FetchFailure::WebPkiInvalid, "certificate-expired");
         auto r = f.get();
@@ -273,10 +260,7 @@ public:
 
     void record_gone_keeps_cached_until_expiry() {
         Fixture f;
-        f.record("abc");
-        f.enforce(1000);
-        f.get();
-        f.advance(100);
+        f.cached_enforce(100, 1000);
         f.resolver.fail(kTxtName, dns::RrType::TXT, dns::Status::NxDomain);
         auto r = f.get();
         expect_policy("record gone", r, Mode::Enforce, CacheState::Fresh, true);
@@ -413,10 +397,7 @@ public:
 
     void refresh_domain_forces_fetch() {
         Fixture f;
-        f.record("abc");
-        f.enforce();
-        f.get();
-        f.advance(100);
+        f.cached_enforce(100);
         f.enforce(2 * kDay);
         auto r = sts::refresh_domain(kDomain, f.resolver, f.fetcher, *f.cache, f.clock, f.config);
         expect_policy("forced", r, Mode::Enforce, CacheState::Fresh);
