@@ -55,7 +55,6 @@ public:
         server_->request_stop();
         thread_.join();
     }
-    const std::string& path() const { return path_; }
     std::unique_ptr<harness::SocketmapClient> client() const {
         auto c = std::make_unique<harness::SocketmapClient>(path_);
         CPPUNIT_ASSERT(c->connected());

@@ -74,8 +74,9 @@ public:
                                          it->second.default_value);
             documented.erase(it);
         }
-        for (const auto& [name, e] : documented)
-            CPPUNIT_FAIL("mtaguard.conf(5) documents an unknown parameter: " + name);
+        std::string unknown;
+        for (const auto& entry : documented) unknown += " " + entry.first;
+        CPPUNIT_ASSERT_MESSAGE("mtaguard.conf(5) documents unknown parameters:" + unknown, unknown.empty());
     }
 };
 

@@ -58,7 +58,6 @@ public:
     int txt_queries() const { return resolver.count(kTxtName, dns::RrType::TXT); }
     int fetches() { return fetcher.count(kDomain); }
     void advance(std::int64_t s) { clock.advance(seconds(s)); }
-    std::int64_t at() const { return (clock.seconds() - start_).count(); }
 
     void expect_row(const std::string& label, const RowExpect& e) {
         auto read = cache->get(kDomain);
