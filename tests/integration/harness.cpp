@@ -37,6 +37,15 @@ std::string read_file(const std::string& path) {
     return ss.str();
 }
 
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+        if (done()) return true;
+        if (std::chrono::steady_clock::now() >= end) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
 std::string srcdir() {
     const char* s = std::getenv("MTAGUARD_SRCDIR");
     return s ? s : ".";

@@ -9,12 +9,15 @@
 // run_tool     runs the built `mtaguard` and returns status, stdout, stderr;
 //              tool_json() parses what a --json command printed.
 // read_file    a file's whole content.
+// wait_until   polls a condition, bounded only against a hang.
 // Paths come from MTAGUARD_SRCDIR / MTAGUARD_BUILDDIR (set by make check).
 #pragma once
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +29,10 @@ namespace harness {
 std::string srcdir();
 std::string builddir();
 std::string read_file(const std::string& path);  // the whole file; "" when it cannot be read
+// Polls `done` every 20 ms until it holds (true) or `limit` has passed
+// (false). The limit guards against a hang; no test asserts a duration.
+// What `done` throws propagates.
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit);
 
 class TempDir {
 public:

@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <stdexcept>
-#include <thread>
 
 namespace harness {
 namespace {
@@ -164,7 +163,7 @@ void Postfix::stop() {
     run({"postfix", "-c", config_dir(), "stop"});
     // master exits shortly after "stop"; wait for its pid file to go.
     std::string pid = dir_.path() + "/queue/pid/master.pid";
-    for (int i = 0; i < 100 && fs::exists(pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    wait_until([&] { return !fs::exists(pid); }, std::chrono::seconds(5));
 }
 
 SmtpResult Postfix::send(const Mail& mail) const {
@@ -193,12 +192,14 @@ std::vector<std::string> Postfix::delivered() const {
 }
 
 std::vector<std::string> Postfix::wait_for_delivered(std::size_t count, std::chrono::milliseconds timeout) const {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-        auto got = delivered();
-        if (got.size() >= count || std::chrono::steady_clock::now() >= deadline) return got;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    std::vector<std::string> got;
+    wait_until(
+        [&] {
+            got = delivered();
+            return got.size() >= count;
+        },
+        timeout);
+    return got;
 }
 
 std::string Postfix::queue() const { return run({"postqueue", "-c", config_dir(), "-p"}).out; }

@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "harness.h"
 #include "postfix.h"
@@ -41,11 +40,14 @@ public:
         log_ = dir_.path() + "/milter.log";
         process_ = std::make_unique<harness::Process>(
             std::vector<std::string>{harness::builddir() + "/milter/mtaguard-milter", "-f", "-c", conf_}, log_);
-        for (int i = 0; i < 250 && !std::filesystem::exists(socket_); ++i) {
-            if (!process_->running()) throw std::runtime_error("mtaguard-milter exited: " + log());
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-        if (!std::filesystem::exists(socket_)) throw std::runtime_error("no milter socket: " + log());
+        bool listening = harness::wait_until(
+            [&] {
+                if (std::filesystem::exists(socket_)) return true;
+                if (!process_->running()) throw std::runtime_error("mtaguard-milter exited: " + log());
+                return false;
+            },
+            std::chrono::seconds(5));
+        if (!listening) throw std::runtime_error("no milter socket: " + log());
     }
     std::string base(const std::string& nameserver) const {
         return "user = postfix\nmilter_socket = unix:" + socket_ + "\nmilter_pid_file = " + pid_file_ +
@@ -59,14 +61,14 @@ public:
     harness::Process& process() { return *process_; }
     // Waits until the log holds `text` `count` times.
     bool wait_log(const std::string& text, int count = 1) const {
-        for (int i = 0; i < 500; ++i) {
-            std::string l = log();
-            int n = 0;
-            for (auto p = l.find(text); p != std::string::npos; p = l.find(text, p + 1)) ++n;
-            if (n >= count) return true;
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-        return false;
+        return harness::wait_until(
+            [&] {
+                std::string l = log();
+                int n = 0;
+                for (auto p = l.find(text); p != std::string::npos; p = l.find(text, p + 1)) ++n;
+                return n >= count;
+            },
+            std::chrono::seconds(10));
     }
 
 private:
@@ -208,10 +210,12 @@ public:
         r = send(message({"erin@quarantine.example"}, {}, "quarantine"));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.transcript, 0, r.status);
         std::string queue;
-        for (int i = 0; i < 100 && queue.find('!') == std::string::npos; ++i) {
-            queue = postfix_->queue();
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
+        harness::wait_until(
+            [&] {
+                queue = postfix_->queue();
+                return queue.find('!') != std::string::npos;
+            },
+            std::chrono::seconds(5));
         CPPUNIT_ASSERT_MESSAGE(queue, queue.find("!") != std::string::npos);  // held: "QUEUEID!"
         CPPUNIT_ASSERT_MESSAGE(queue, queue.find("sender@example.com") != std::string::npos);
 
@@ -302,8 +306,7 @@ public:
         // SIGTERM: clean stop, socket and pid file removed. libmilter notices
         // the stop at its next poll timeout, within seconds.
         kill(pid, SIGTERM);
-        for (int i = 0; i < 750 && milter_->process().running(); ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        harness::wait_until([&] { return !milter_->process().running(); }, std::chrono::seconds(15));
         CPPUNIT_ASSERT(!milter_->process().running());
         CPPUNIT_ASSERT_MESSAGE(milter_->log(), milter_->log().find("stopped") != std::string::npos);
         CPPUNIT_ASSERT(!std::filesystem::exists(milter_->socket()));

@@ -74,13 +74,15 @@ public:
         daemon_ = std::make_unique<harness::Process>(
             std::vector<std::string>{harness::builddir() + "/policyd/mtaguard-policyd", "-f", "-c", conf_}, log_);
         // Wait until the socket answers (bounded, only against a hung start).
-        for (int i = 0; i < 500; ++i) {
-            harness::SocketmapClient probe(socket_);
-            if (probe.connected()) return;
-            CPPUNIT_ASSERT_MESSAGE(read_file(log_), daemon_->running());
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-        CPPUNIT_FAIL("mtaguard-policyd did not start: " + read_file(log_));
+        bool answering = harness::wait_until(
+            [&] {
+                harness::SocketmapClient probe(socket_);
+                if (probe.connected()) return true;
+                CPPUNIT_ASSERT_MESSAGE(read_file(log_), daemon_->running());
+                return false;
+            },
+            std::chrono::seconds(10));
+        CPPUNIT_ASSERT_MESSAGE("mtaguard-policyd did not start: " + read_file(log_), answering);
     }
     void kill9() {
         ::kill(daemon_->pid(), SIGKILL);

@@ -26,7 +26,6 @@
 #include <memory>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 
 #include "dns.h"
 #include "harness.h"
@@ -48,11 +47,7 @@ void sh(const std::string& command) {
 
 // Polls `done` until it holds (bounded by kGuard only against a hang).
 void wait_until(const std::function<bool()>& done, const std::string& what) {
-    auto end = std::chrono::steady_clock::now() + kGuard;
-    while (!done()) {
-        require(std::chrono::steady_clock::now() < end, "gave up waiting for " + what);
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    require(harness::wait_until(done, kGuard), "gave up waiting for " + what);
 }
 
 std::string zone() {
