@@ -225,13 +225,8 @@ int refresh_exit(const sts::GetResult& r) {
 }
 
 int cache_refresh(sts::PolicyCache& cache, const CacheArgs& a, const config::Config& cfg) {
-    std::unique_ptr<dns::Resolver> resolver;
-    try {
-        resolver = std::make_unique<dns::LdnsResolver>(cfg.list("dns_nameservers"),
-                                                       cfg.duration("dns_timeout"));
-    } catch (const std::exception& e) {
-        return usage_error(e.what());
-    }
+    auto resolver = make_resolver(cfg, "cache refresh");
+    if (!resolver) return kExitUsage;
     auto fetcher = sts::make_https_fetcher(cfg);
     sts::SystemClock clock;
     if (!a.domain) {

@@ -8,7 +8,6 @@
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 
 #include "command.h"
 #include "dmarc/discovery.h"
@@ -79,10 +78,6 @@ std::optional<std::string> domain_arg(const std::string& arg) {
     return parsed.name->ascii;
 }
 
-std::unique_ptr<dns::Resolver> make_resolver(const config::Config& cfg) {
-    return std::make_unique<dns::LdnsResolver>(cfg.list("dns_nameservers"), cfg.duration("dns_timeout"));
-}
-
 int exit_for(dmarc::LookupStatus s) {
     switch (s) {
     case dmarc::LookupStatus::Found: return kExitOk;
@@ -115,7 +110,8 @@ int run_lookup(const Operands& p, const config::Config& cfg) {
     if (p.rest.size() != 1) return usage_error("dmarc lookup: expected one DOMAIN argument");
     auto name = domain_arg(p.rest[0]);
     if (!name) return kExitUsage;
-    auto resolver = make_resolver(cfg);
+    auto resolver = make_resolver(cfg, "dmarc lookup");
+    if (!resolver) return kExitUsage;
     auto lk = dmarc::lookup_policy(*name, *resolver, cfg);
     if (p.json) {
         json::Value o = json::Value::object();
@@ -245,7 +241,8 @@ int run_verify(const Operands& p, const Context& ctx) {
         cfg = config::load(sources, errors);
         if (!cfg) return usage_error("dmarc verify: cannot apply --no-sampling");
     }
-    auto resolver = make_resolver(*cfg);
+    auto resolver = make_resolver(*cfg, "dmarc verify");
+    if (!resolver) return kExitUsage;
     auto r = dmarc::verify(v->from, v->spf, v->dkim, *resolver, *cfg, v->roll);
     if (p.json) {
         std::cout << verify_json(r).dump() << "\n";
@@ -270,7 +267,8 @@ int run_report_auth(const Operands& p, const config::Config& cfg) {
     auto policy = domain_arg(p.rest[0]);
     auto dest = policy ? domain_arg(p.rest[1]) : std::nullopt;
     if (!dest) return kExitUsage;
-    auto resolver = make_resolver(cfg);
+    auto resolver = make_resolver(cfg, "dmarc report-auth");
+    if (!resolver) return kExitUsage;
     auto r = dmarc::check_report_destination(*policy, *dest, *resolver);
     if (p.json) {
         json::Value o = json::Value::object();
@@ -295,7 +293,8 @@ int run_orgdomain(const Operands& p, const config::Config& cfg) {
     if (p.rest.size() != 1) return usage_error("dmarc orgdomain: expected one DOMAIN argument");
     auto name = domain_arg(p.rest[0]);
     if (!name) return kExitUsage;
-    auto resolver = make_resolver(cfg);
+    auto resolver = make_resolver(cfg, "dmarc orgdomain");
+    if (!resolver) return kExitUsage;
     auto o = dmarc::orgdomain(*name, *resolver, cfg);
     if (p.json) {
         json::Value j = json::Value::object();
@@ -324,14 +323,10 @@ int cmd_dmarc(const Context& ctx, Args args) {
     if (sub != "lookup" && sub != "verify" && sub != "report-auth" && sub != "orgdomain")
         return usage_error("dmarc: unknown subcommand \"" + sub + "\"\n" + std::string(kUsage));
     if (!ctx.config) return config_error(ctx);
-    try {
-        if (sub == "lookup") return run_lookup(p, *ctx.config);
-        if (sub == "verify") return run_verify(p, ctx);
-        if (sub == "report-auth") return run_report_auth(p, *ctx.config);
-        return run_orgdomain(p, *ctx.config);
-    } catch (const std::runtime_error& e) {  // LdnsResolver: bad dns_nameservers
-        return usage_error(std::string("dmarc: ") + e.what());
-    }
+    if (sub == "lookup") return run_lookup(p, *ctx.config);
+    if (sub == "verify") return run_verify(p, ctx);
+    if (sub == "report-auth") return run_report_auth(p, *ctx.config);
+    return run_orgdomain(p, *ctx.config);
 }
 
 }  // namespace tool

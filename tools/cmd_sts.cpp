@@ -126,9 +126,8 @@ struct LookupOutcome {
     std::string url;
 };
 
-LookupOutcome run_lookup(const config::Config& cfg, const std::string& ascii) {
+LookupOutcome run_lookup(const config::Config& cfg, dns::Resolver& resolver, const std::string& ascii) {
     LookupOutcome out;
-    dns::LdnsResolver resolver(cfg.list("dns_nameservers"), cfg.duration("dns_timeout"));
     out.discovery = sts::discover(ascii, resolver);
     if (out.discovery.status == sts::DiscoveryStatus::TempError) {
         out.status = "temperror";
@@ -196,12 +195,9 @@ int sts_lookup(const Context& ctx, Args args) {
     auto name = domain::parse(o.rest[0]);
     if (!name)
         return usage_error("sts lookup: invalid domain \"" + o.rest[0] + "\": " + name.error);
-    LookupOutcome r;
-    try {
-        r = run_lookup(*ctx.config, name.name->ascii);
-    } catch (const std::runtime_error& e) {  // resolver configuration
-        return usage_error(std::string("sts lookup: ") + e.what());
-    }
+    auto resolver = make_resolver(*ctx.config, "sts lookup");
+    if (!resolver) return kExitUsage;
+    LookupOutcome r = run_lookup(*ctx.config, *resolver, name.name->ascii);
     if (o.json)
         print_lookup_json(name.name->ascii, r);
     else

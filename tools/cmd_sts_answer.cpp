@@ -24,12 +24,8 @@ int cmd_sts_answer(const Context& ctx, Args args) {
         std::cerr << "mtaguard: policy cache " << config.str("cache_dir") << ": " << status.error << "\n";
         return kExitTempFail;
     }
-    std::unique_ptr<dns::Resolver> resolver;
-    try {
-        resolver = std::make_unique<dns::LdnsResolver>(config.list("dns_nameservers"), config.duration("dns_timeout"));
-    } catch (const std::runtime_error& e) {
-        return usage_error(std::string("dns_nameservers: ") + e.what());
-    }
+    auto resolver = make_resolver(config, "sts answer");
+    if (!resolver) return kExitUsage;
     auto fetcher = sts::make_https_fetcher(config);
     sts::SystemClock clock;
     sts::Answer a = sts::answer(o.rest[0], *resolver, *fetcher, *cache, clock, config);

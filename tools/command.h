@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config.h"
+#include "dns.h"
 
 namespace tool {
 
@@ -34,6 +35,10 @@ struct Operands {
     std::vector<std::string> rest;
 };
 Operands split_json(Args args);
+
+// The resolver of dns_nameservers and dns_timeout; nullptr, after printing
+// "mtaguard: <what>: <reason>" on stderr, when no nameserver is usable.
+std::unique_ptr<dns::Resolver> make_resolver(const config::Config& cfg, std::string_view what);
 
 // Prints "mtaguard: <message>" on stderr and returns kExitUsage.
 int usage_error(std::string_view message);

@@ -2,6 +2,7 @@
 // -o name=value), loads the configuration and dispatches to a subcommand
 // (tools/cmd_*.cpp). Every subcommand only calls lib/.
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,15 @@ Operands split_json(Args args) {
             o.rest.push_back(a);
     }
     return o;
+}
+
+std::unique_ptr<dns::Resolver> make_resolver(const config::Config& cfg, std::string_view what) {
+    try {
+        return std::make_unique<dns::LdnsResolver>(cfg.list("dns_nameservers"), cfg.duration("dns_timeout"));
+    } catch (const std::runtime_error& e) {  // a malformed server, or none at all
+        usage_error(std::string(what) + ": " + e.what());
+        return nullptr;
+    }
 }
 
 int usage_error(std::string_view message) {

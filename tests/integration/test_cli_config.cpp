@@ -1,4 +1,5 @@
-// `mtaguard config` and `mtaguard config check` as an administrator runs them.
+// `mtaguard config` and `mtaguard config check` as an administrator runs them,
+// and what every DNS-using command does with an unusable dns_nameservers.
 #include <cppunit/extensions/HelperMacros.h>
 
 #include "harness.h"
@@ -10,6 +11,7 @@ class CliConfigTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(override_shown_by_dash_n);
     CPPUNIT_TEST(full_listing);
     CPPUNIT_TEST(usage_errors);
+    CPPUNIT_TEST(malformed_nameserver_is_a_usage_error);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -59,6 +61,33 @@ public:
         CPPUNIT_ASSERT_EQUAL(2, harness::run_tool({"-c"}).status);
         CPPUNIT_ASSERT_EQUAL(2, harness::run_tool({"config", "extra"}).status);
         CPPUNIT_ASSERT_EQUAL(2, harness::run_tool({}).status);
+    }
+
+    // Every command that queries DNS says which command and which server
+    // before it does anything, and exits 2.
+    void malformed_nameserver_is_a_usage_error() {
+        struct Case {
+            std::vector<std::string> args;
+            std::string prefix;
+        } const cases[] = {
+            {{"sts", "lookup", "example.com"}, "sts lookup"},
+            {{"sts", "answer", "example.com"}, "sts answer"},
+            {{"cache", "refresh", "example.com"}, "cache refresh"},
+            {{"dmarc", "lookup", "example.com"}, "dmarc lookup"},
+            {{"dmarc", "verify", "--from", "example.com"}, "dmarc verify"},
+            {{"dmarc", "report-auth", "a.example", "b.example"}, "dmarc report-auth"},
+            {{"dmarc", "orgdomain", "example.com"}, "dmarc orgdomain"},
+        };
+        for (const auto& c : cases) {
+            harness::TempDir cache;
+            std::vector<std::string> args{"-o", "dns_nameservers=[bad", "-o", "cache_dir=" + cache.path()};
+            args.insert(args.end(), c.args.begin(), c.args.end());
+            auto r = harness::run_tool(args);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.prefix + ": " + r.err, 2, r.status);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.prefix, "mtaguard: " + c.prefix + ": dns_nameservers: malformed server \"[bad\"\n",
+                                         r.err);
+            CPPUNIT_ASSERT_MESSAGE(c.prefix + ": " + r.out, r.out.empty());
+        }
     }
 };
 
