@@ -105,6 +105,7 @@ class ReportIntegrationTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(per_domain_intervals);
     CPPUNIT_TEST(schema_edge_cases);
     CPPUNIT_TEST(schema_check_can_fail);
+    CPPUNIT_TEST(schema_namespace);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -400,6 +401,14 @@ public:
             CPPUNIT_ASSERT_MESSAGE(from + " -> " + to + " passed the schema",
                                    !testing::schema_errors(broken, dir_->path()).empty());
         }
+    }
+
+    // Our documents' namespace is the schema's targetNamespace.
+    void schema_namespace() {
+        auto r = harness::run({"xmllint", "--xpath", "string(/*/@targetNamespace)",
+                               harness::srcdir() + "/tests/data/rfc9990-aggregate.xsd"});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.err, 0, r.status);
+        CPPUNIT_ASSERT_EQUAL(std::string(report::kNamespace) + "\n", r.out);
     }
 
 private:
