@@ -98,7 +98,7 @@ void reports_of(const std::string& domain, const std::vector<const Evaluation*>&
     std::size_t p = 0;
     std::optional<Building> b;
     for (const Evaluation* e : list) {
-        while (e->time >= periods[p].end) ++p;  // each evaluation lies in one period
+        while (e->time >= periods[p].end && p + 1 < periods.size()) ++p;  // each lies in one period
         if (b && !(b->report.period == periods[p])) out.push_back(b->finish()), b.reset();
         if (!b) {
             b.emplace();

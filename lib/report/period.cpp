@@ -44,8 +44,10 @@ std::vector<Period> split_periods(std::span<const Stamp> stamps) {
         const Stamp& next = stamps[i];
         std::int64_t day = day_of(next.time);
         if (out.empty() || cursor < day) cursor = day;
-        // Skip the empty stretch before the next evaluation, to the start of its interval.
-        cursor = std::max(cursor, floor_to(next.time, next.interval));
+        // Skip the empty stretch before the next evaluation, to the start of
+        // its interval (clamped: a caller's 0 must not divide).
+        std::int64_t interval = std::clamp(next.interval, kMinReportInterval, kMaxReportInterval);
+        cursor = std::max(cursor, floor_to(next.time, interval));
         for (std::int64_t length : kLengths) {
             // The first boundary of this length after the cursor (day-aligned: lengths divide a day).
             std::int64_t end = day + ((cursor - day) / length + 1) * length;

@@ -49,6 +49,7 @@ std::vector<SplitCase> split_cases() {
         {"hourly with idle hours between", {{1800, kHour}, {5 * kHour + 1800, kHour}},
          {{0, kHour}, {5 * kHour, 6 * kHour}}},
         {"no evaluations, no periods", {}, {}},
+        {"an unclamped interval of 0 counts as hourly", {{5 * kHour + 10, 0}}, {{5 * kHour, 6 * kHour}}},
     };
 }
 
