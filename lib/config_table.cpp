@@ -108,8 +108,8 @@ constexpr Param kParams[] = {
      "sender and contact address of aggregate reports; empty: postmaster@<host name>"},
     {"report_retention", Type::Duration, "31d", kDay, 3650 * kDay, "",
      "evaluation history older than this is purged"},
-    {"report_interval", Type::Duration, "1d", kHour, 7 * kDay, "",
-     "default aggregate report period of a policy domain"},
+    {"report_interval", Type::Duration, "1d", kHour, kDay, "",
+     "aggregate report period of a policy domain whose record has no ri"},
     {"report_sendmail", Type::Path, "/usr/sbin/sendmail", 0, 0, "",
      "sendmail(1) program used to mail aggregate reports"},
 };

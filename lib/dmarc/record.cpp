@@ -281,7 +281,9 @@ void apply_tag(const TagSpec& tag, Collected& c) {
     } else if (n == "rf") {
         take(parse_rf(v), r.rf, w);
     } else if (n == "ri") {
-        take(parse_ri(v), r.ri, w);
+        auto ri = parse_ri(v);
+        r.ri_explicit = ri.value.has_value();
+        take(std::move(ri), r.ri, w);
     } else if (n == "rua") {
         r.rua = parse_uri_list(n, v, w);
         c.has_valid_rua = !r.rua.empty();

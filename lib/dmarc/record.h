@@ -63,6 +63,7 @@ struct Record {
     std::vector<std::string> fo{"0"};
     std::vector<std::string> rf{"afrf"};
     std::uint32_t ri = 86400;
+    bool ri_explicit = false;  // a valid ri was published (RFC 9989 has none)
     std::vector<ReportUri> rua;
     std::vector<ReportUri> ruf;
     char psd = 'u';        // 'y', 'n' or 'u' (RFC 9989 §4.7)

@@ -61,53 +61,73 @@ Row row_of(const Evaluation& e) {
 
 struct Building {
     Report report;
-    std::int64_t policy_time = 0;
     std::map<std::string, Row> rows;
+
+    // Evaluations arrive in time order: the last one carries the policy
+    // (RFC 9990 §2.1: "the final configuration observed").
+    void add(const Evaluation& e) {
+        report.policy = e.policy;
+        report.policy.domain = report.policy_domain;
+        ++report.messages;
+        Row row = row_of(e);
+        std::string key = row_key(row);
+        auto it = rows.find(key);
+        if (it != rows.end()) {
+            ++it->second.count;
+        } else if (rows.size() >= kMaxRows) {
+            ++report.rows_dropped;
+        } else {
+            row.count = 1;
+            rows.emplace(std::move(key), std::move(row));
+        }
+    }
+
+    Report finish() {
+        for (auto& [key, row] : rows) report.rows.push_back(std::move(row));
+        return std::move(report);
+    }
 };
+
+// One domain's evaluations, in time order, into reports of its periods.
+void reports_of(const std::string& domain, const std::vector<const Evaluation*>& list,
+                std::int64_t interval, std::vector<Report>& out) {
+    std::vector<Stamp> stamps;
+    stamps.reserve(list.size());
+    for (const Evaluation* e : list) stamps.push_back({e->time, effective_interval(e->policy.ri, interval)});
+    std::vector<Period> periods = split_periods(stamps);
+    std::size_t p = 0;
+    std::optional<Building> b;
+    for (const Evaluation* e : list) {
+        while (e->time >= periods[p].end && p + 1 < periods.size()) ++p;  // each lies in one period
+        if (b && !(b->report.period == periods[p])) out.push_back(b->finish()), b.reset();
+        if (!b) {
+            b.emplace();
+            b->report.policy_domain = domain;
+            b->report.period = periods[p];
+        }
+        b->add(*e);
+    }
+    if (b) out.push_back(b->finish());
+}
 
 }  // namespace
 
-Period period_of(std::int64_t time, std::int64_t interval) {
-    if (interval <= 0) interval = 86400;
-    std::int64_t begin = time - ((time % interval) + interval) % interval;
-    return {begin, begin + interval};
-}
-
 std::vector<Report> aggregate(const std::vector<Evaluation>& evaluations, std::int64_t interval,
                               const std::optional<std::string>& only_domain) {
-    std::map<std::pair<std::string, Period>, Building> reports;
+    std::map<std::string, std::vector<const Evaluation*>> by_domain;
     std::optional<std::string> wanted;
     if (only_domain) wanted = lower(*only_domain);
     for (const auto& e : evaluations) {
         if (e.is_report || e.policy.domain.empty()) continue;
         std::string domain = lower(e.policy.domain);
         if (wanted && domain != *wanted) continue;
-        Period period = period_of(e.time, interval);
-        Building& b = reports[{domain, period}];
-        b.report.policy_domain = domain;
-        b.report.period = period;
-        if (b.report.messages == 0 || e.time >= b.policy_time) {
-            b.report.policy = e.policy;
-            b.report.policy.domain = domain;
-            b.policy_time = e.time;
-        }
-        ++b.report.messages;
-        Row row = row_of(e);
-        std::string key = row_key(row);
-        auto it = b.rows.find(key);
-        if (it != b.rows.end()) {
-            ++it->second.count;
-        } else if (b.rows.size() >= kMaxRows) {
-            ++b.report.rows_dropped;
-        } else {
-            row.count = 1;
-            b.rows.emplace(std::move(key), std::move(row));
-        }
+        by_domain[domain].push_back(&e);
     }
     std::vector<Report> out;
-    for (auto& [id, b] : reports) {
-        for (auto& [key, row] : b.rows) b.report.rows.push_back(std::move(row));
-        out.push_back(std::move(b.report));
+    for (auto& [domain, list] : by_domain) {
+        std::stable_sort(list.begin(), list.end(),
+                         [](const Evaluation* a, const Evaluation* b) { return a->time < b->time; });
+        reports_of(domain, list, interval, out);
     }
     return out;
 }

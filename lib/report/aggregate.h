@@ -2,8 +2,9 @@
 // one report per policy domain and period, one row per source IP +
 // identifiers + results combination, with a count.
 //
-// Periods are aligned to multiples of the interval since the epoch, so a
-// daily interval starts at 00:00 UTC (RFC 9990 §2.1: reports should adhere to
+// Periods are per policy domain (period.h): the interval the domain asked
+// for with ri, else report_interval, aligned to UTC boundaries, so a daily
+// interval starts at 00:00 UTC (RFC 9990 §2.1: reports should adhere to
 // hour/day boundaries). A report carries the last policy seen in its period
 // (RFC 9990 §2.1.7: "the final configuration observed"). Evaluations without
 // a policy domain (no DMARC record) and evaluations of messages that were
@@ -21,20 +22,12 @@
 #include <vector>
 
 #include "report/history.h"
+#include "report/period.h"
 
 namespace report {
 
 inline constexpr std::size_t kMaxRows = 100000;
 inline constexpr std::size_t kMaxDkimPerRow = 100;  // RFC 9990 §2.1.2
-
-struct Period {
-    std::int64_t begin = 0;  // inclusive
-    std::int64_t end = 0;    // exclusive
-    bool operator<(const Period& o) const { return begin < o.begin || (begin == o.begin && end < o.end); }
-    bool operator==(const Period& o) const { return begin == o.begin && end == o.end; }
-};
-
-Period period_of(std::int64_t time, std::int64_t interval);
 
 struct Row {
     std::string source_ip;
@@ -60,7 +53,8 @@ struct Report {
 };
 
 // Groups `evaluations` (any order) into reports sorted by policy domain and
-// period. only_domain: keep one policy domain (case-insensitive).
+// period. interval: report_interval, for evaluations whose policy had no ri.
+// only_domain: keep one policy domain (case-insensitive).
 std::vector<Report> aggregate(const std::vector<Evaluation>& evaluations, std::int64_t interval,
                               const std::optional<std::string>& only_domain = std::nullopt);
 

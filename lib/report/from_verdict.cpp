@@ -21,6 +21,8 @@ PublishedPolicy published(const dmarc::DomainResult& d) {
     p.pct = r.pct;
     p.t = r.testing ? "y" : "n";
     p.psd = std::string(1, r.psd);
+    // RFC 7489 §6.3: the requested report interval; absent under RFC 9989.
+    if (r.ri_explicit) p.ri = r.ri;
     for (const auto& uri : r.rua)
         p.rua.push_back(uri.max_size_bytes ? uri.uri + "!" + std::to_string(*uri.max_size_bytes) : uri.uri);
     return p;

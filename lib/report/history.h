@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ struct PublishedPolicy {
     std::string t;    // "y"/"n" (RFC 9989), "" when not published
     std::string psd;  // "y"/"n"/"u"
     std::vector<std::string> rua;  // URIs as published, with !size suffixes
+    // ri as published (RFC 7489 §6.3, seconds); nullopt when the record had
+    // none (RFC 9989 removed the tag): report_interval applies.
+    std::optional<std::uint32_t> ri;
 };
 
 struct Evaluation {

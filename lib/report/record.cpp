@@ -3,144 +3,63 @@
 
 #include <algorithm>
 
+#include "binary.h"
+
 namespace report {
 namespace {
 
-class Writer {
-public:
-    void byte(std::uint8_t b) { out_.push_back(b); }
-    void u16(std::uint16_t v) {
-        byte(static_cast<std::uint8_t>(v >> 8));
-        byte(static_cast<std::uint8_t>(v));
-    }
-    void i64(std::int64_t v) {
-        auto u = static_cast<std::uint64_t>(v);
-        for (int shift = 56; shift >= 0; shift -= 8) byte(static_cast<std::uint8_t>(u >> shift));
-    }
-    void str(const std::string& s) {
-        std::size_t n = std::min(s.size(), kMaxField);
-        u16(static_cast<std::uint16_t>(n));
-        out_.insert(out_.end(), s.begin(), s.begin() + static_cast<std::ptrdiff_t>(n));
-    }
-    void strings(const std::vector<std::string>& list) {
-        std::size_t n = std::min(list.size(), kMaxItems);
-        byte(static_cast<std::uint8_t>(n));
-        for (std::size_t i = 0; i < n; ++i) str(list[i]);
-    }
-    void auth(const std::vector<AuthResultEntry>& list) {
-        std::size_t n = std::min(list.size(), kMaxItems);
-        byte(static_cast<std::uint8_t>(n));
-        for (std::size_t i = 0; i < n; ++i) {
-            str(list[i].domain);
-            str(list[i].selector);
-            str(list[i].scope);
-            str(list[i].result);
-        }
-    }
-    std::vector<std::uint8_t> take() { return std::move(out_); }
+void write_strings(binary::Writer& w, const std::vector<std::string>& list) {
+    std::size_t n = w.count8(list.size(), kMaxItems);
+    for (std::size_t i = 0; i < n; ++i) w.str(list[i], kMaxField);
+}
 
-private:
-    std::vector<std::uint8_t> out_;
-};
+void write_auth(binary::Writer& w, const std::vector<AuthResultEntry>& list) {
+    std::size_t n = w.count8(list.size(), kMaxItems);
+    for (std::size_t i = 0; i < n; ++i)
+        for (const auto* f : {&list[i].domain, &list[i].selector, &list[i].scope, &list[i].result})
+            w.str(*f, kMaxField);
+}
 
-// Every read checks the remaining length; the first failure sticks.
-class Reader {
-public:
-    explicit Reader(std::span<const std::uint8_t> in) : in_(in) {}
-    bool ok() const { return error_.empty(); }
-    bool at_end() const { return pos_ == in_.size(); }
-    const std::string& error() const { return error_; }
+std::string read_str(binary::Reader& r, const char* what) { return r.str(kMaxField, what); }
 
-    std::uint8_t byte() {
-        if (!need(1, "truncated row")) return 0;
-        return in_[pos_++];
-    }
-    std::uint16_t u16() {
-        std::uint16_t hi = byte();
-        return static_cast<std::uint16_t>((hi << 8) | byte());
-    }
-    std::int64_t i64() {
-        std::uint64_t u = 0;
-        for (int i = 0; i < 8; ++i) u = (u << 8) | byte();
-        return static_cast<std::int64_t>(u);
-    }
-    std::string str() {
-        std::size_t n = u16();
-        if (ok() && n > kMaxField) fail("field longer than " + std::to_string(kMaxField) + " bytes");
-        if (!need(n, "truncated field")) return {};
-        std::string s(reinterpret_cast<const char*>(in_.data() + pos_), n);
-        pos_ += n;
-        return s;
-    }
-    std::size_t count() {
-        std::size_t n = byte();
-        if (ok() && n > kMaxItems) fail("list of more than " + std::to_string(kMaxItems) + " items");
-        return ok() ? n : 0;
-    }
-    std::vector<std::string> strings() {
-        std::vector<std::string> list(count());
-        for (auto& s : list) s = str();
-        return list;
-    }
-    std::vector<AuthResultEntry> auth() {
-        std::vector<AuthResultEntry> list(count());
-        for (auto& a : list) {
-            a.domain = str();
-            a.selector = str();
-            a.scope = str();
-            a.result = str();
-        }
-        return list;
-    }
-    void fail(std::string message) {
-        if (error_.empty()) error_ = std::move(message);
-    }
+std::vector<std::string> read_strings(binary::Reader& r, const char* what) {
+    std::vector<std::string> list(r.count8(kMaxItems, what));
+    for (auto& s : list) s = read_str(r, what);
+    return list;
+}
 
-private:
-    bool need(std::size_t n, const char* what) {
-        if (!ok()) return false;
-        if (in_.size() - pos_ < n) {
-            fail(what);
-            return false;
-        }
-        return true;
-    }
-    std::span<const std::uint8_t> in_;
-    std::size_t pos_ = 0;
-    std::string error_;
-};
+std::vector<AuthResultEntry> read_auth(binary::Reader& r, const char* what) {
+    std::vector<AuthResultEntry> list(r.count8(kMaxItems, what));
+    for (auto& a : list)
+        for (auto* f : {&a.domain, &a.selector, &a.scope, &a.result}) *f = read_str(r, what);
+    return list;
+}
 
 constexpr std::uint8_t kFlagIsReport = 0x01;
 
 }  // namespace
 
 std::vector<std::uint8_t> encode(const Evaluation& e) {
-    Writer w;
-    w.byte(kRecordVersion);
+    binary::Writer w;
+    w.u8(kRecordVersion);
     w.i64(e.time);
-    w.str(e.source_ip);
-    w.str(e.header_from);
-    w.str(e.envelope_from_domain);
-    w.strings(e.envelope_to_domains);
-    w.auth(e.spf);
-    w.auth(e.dkim);
+    for (const auto* f : {&e.source_ip, &e.header_from, &e.envelope_from_domain}) w.str(*f, kMaxField);
+    write_strings(w, e.envelope_to_domains);
+    write_auth(w, e.spf);
+    write_auth(w, e.dkim);
     const PublishedPolicy& p = e.policy;
-    w.str(p.domain);
-    w.str(p.p);
-    w.str(p.sp);
-    w.str(p.np);
-    w.str(p.adkim);
-    w.str(p.aspf);
-    w.byte(static_cast<std::uint8_t>(std::clamp(p.pct, 0, 100)));
-    w.str(p.t);
-    w.str(p.psd);
-    w.strings(p.rua);
-    w.str(e.dmarc_spf);
-    w.str(e.dmarc_dkim);
-    w.str(e.disposition);
-    w.strings(e.reasons);
-    w.byte(e.is_report ? kFlagIsReport : 0);
-    return w.take();
+    for (const auto* f : {&p.domain, &p.p, &p.sp, &p.np, &p.adkim, &p.aspf}) w.str(*f, kMaxField);
+    w.u8(static_cast<std::uint8_t>(std::clamp(p.pct, 0, 100)));
+    w.str(p.t, kMaxField);
+    w.str(p.psd, kMaxField);
+    write_strings(w, p.rua);
+    // Version 2: ri as published (RFC 7489 §6.3), when it was.
+    w.u8(p.ri ? 1 : 0);
+    if (p.ri) w.u32(*p.ri);
+    for (const auto* f : {&e.dmarc_spf, &e.dmarc_dkim, &e.disposition}) w.str(*f, kMaxField);
+    write_strings(w, e.reasons);
+    w.u8(e.is_report ? kFlagIsReport : 0);
+    return w.take_bytes();
 }
 
 Decoded decode(std::span<const std::uint8_t> row) {
@@ -149,37 +68,37 @@ Decoded decode(std::span<const std::uint8_t> row) {
         out.error = "row longer than " + std::to_string(kMaxRecord) + " bytes";
         return out;
     }
-    Reader r(row);
-    std::uint8_t version = r.byte();
-    if (r.ok() && version != kRecordVersion) {
+    binary::Reader r(row);
+    std::uint8_t version = r.u8("version");
+    if (r.ok() && (version < kOldestRecordVersion || version > kRecordVersion)) {
         out.error = "unknown record version " + std::to_string(version);
         return out;
     }
     Evaluation e;
-    e.time = r.i64();
-    e.source_ip = r.str();
-    e.header_from = r.str();
-    e.envelope_from_domain = r.str();
-    e.envelope_to_domains = r.strings();
-    e.spf = r.auth();
-    e.dkim = r.auth();
+    e.time = r.i64("time");
+    e.source_ip = read_str(r, "source_ip");
+    e.header_from = read_str(r, "header_from");
+    e.envelope_from_domain = read_str(r, "envelope_from");
+    e.envelope_to_domains = read_strings(r, "envelope_to");
+    e.spf = read_auth(r, "spf");
+    e.dkim = read_auth(r, "dkim");
     PublishedPolicy& p = e.policy;
-    p.domain = r.str();
-    p.p = r.str();
-    p.sp = r.str();
-    p.np = r.str();
-    p.adkim = r.str();
-    p.aspf = r.str();
-    p.pct = r.byte();
+    for (auto* f : {&p.domain, &p.p, &p.sp, &p.np, &p.adkim, &p.aspf}) *f = read_str(r, "policy");
+    p.pct = r.u8("pct");
     if (r.ok() && p.pct > 100) r.fail("pct above 100");
-    p.t = r.str();
-    p.psd = r.str();
-    p.rua = r.strings();
-    e.dmarc_spf = r.str();
-    e.dmarc_dkim = r.str();
-    e.disposition = r.str();
-    e.reasons = r.strings();
-    std::uint8_t flags = r.byte();
+    p.t = read_str(r, "t");
+    p.psd = read_str(r, "psd");
+    p.rua = read_strings(r, "rua");
+    if (version >= 2) {
+        std::uint8_t has_ri = r.u8("ri");
+        if (has_ri > 1) r.fail("bad ri presence byte");
+        if (has_ri == 1) p.ri = r.u32("ri");
+    }
+    e.dmarc_spf = read_str(r, "dmarc_spf");
+    e.dmarc_dkim = read_str(r, "dmarc_dkim");
+    e.disposition = read_str(r, "disposition");
+    e.reasons = read_strings(r, "reasons");
+    std::uint8_t flags = r.u8("flags");
     if (r.ok() && (flags & ~kFlagIsReport) != 0) r.fail("unknown flags");
     e.is_report = (flags & kFlagIsReport) != 0;
     if (r.ok() && !r.at_end()) r.fail("trailing bytes");

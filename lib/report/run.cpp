@@ -166,10 +166,11 @@ RunResult run_reports(const config::Config& config, HistoryReader& history, Repo
     Job job{config, history, auth, options, identity(config), {}};
     std::int64_t interval = config.duration("report_interval").count() / 1000;
     std::int64_t retention = config.duration("report_retention").count() / 1000;
-    Period scan{options.now - retention, options.now};
+    // Periods are computed from whole UTC days (period.h), so scan whole days.
+    Period scan{day_of(options.now - retention), options.now};
     if (options.range) {
-        scan.begin = period_of(options.range->begin, interval).begin;
-        scan.end = period_of(options.range->end - 1, interval).end;
+        scan.begin = day_of(options.range->begin);
+        scan.end = day_of(options.range->end - 1) + kSecondsPerDay;
     }
     HistoryReader::Scan rows = history.scan(scan.begin, scan.end);
     job.result.corrupt = rows.corrupt;
@@ -181,8 +182,14 @@ RunResult run_reports(const config::Config& config, HistoryReader& history, Repo
         logging::warning("report: skipped unreadable history rows " +
                          logging::fields({{"count", std::to_string(rows.corrupt)}}));
     for (const Report& r : aggregate(rows.evaluations, interval, options.domain)) {
-        // Without a range: complete periods wholly inside the retention window.
-        if (!options.range && (r.period.end > options.now || r.period.begin < scan.begin)) continue;
+        if (options.range) {
+            // The periods overlapping the range, complete or not.
+            if (r.period.end <= options.range->begin || r.period.begin >= options.range->end) continue;
+        } else if (r.period.end > options.now || day_of(r.period.begin) < options.now - retention) {
+            // Complete periods of days wholly inside the retention window
+            // (a day partly purged would report partly).
+            continue;
+        }
         job.handle(r);
     }
     return job.result;

@@ -3,9 +3,10 @@
 // each report either write the XML into a directory (dump) or mail it to
 // each `rua` mailto: destination (mail.h).
 //
-// Which periods: without an explicit range, every complete period (end <=
-// now) within report_retention; with one, the interval-aligned periods that
-// overlap [begin, end), complete or not (the operator asked for them).
+// Which periods (each domain's own, period.h): without an explicit range,
+// every complete period (end <= now) of the UTC days wholly within
+// report_retention; with one, the periods that overlap [begin, end),
+// complete or not (the operator asked for them).
 // Per destination, in the order published (RFC 9990 §2.5), at most
 // kMaxDestinations: a destination already marked in the history is skipped;
 // a URI that is not a usable mailto:, a destination in our own domain (never

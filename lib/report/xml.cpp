@@ -3,6 +3,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <optional>
@@ -118,15 +119,19 @@ void row_xml(Out& o, const Row& row) {
         o.leaf("result", dkim_result(d.result));
         o.close("dkim");
     }
-    std::vector<AuthResultEntry> spf = row.spf;
-    if (spf.empty()) spf.push_back({row.envelope_from, "", "mfrom", "none"});
-    for (const auto& s : spf) {
-        o.open("spf");
-        o.leaf("domain", s.domain);
-        o.leaf_if("scope", s.scope == "helo" || s.scope == "mfrom" ? s.scope : "");
-        o.leaf("result", spf_result(s.result));
-        o.close("spf");
-    }
+    // RFC 9990 §2.1 (auth_results, spf): at most one SPF result, of the
+    // MAIL FROM identity, the only one DMARC uses (scope "mfrom" the only
+    // valid value). A HELO result is left out; without a MAIL FROM result
+    // the element says "none" for the envelope-from domain.
+    AuthResultEntry spf{row.envelope_from, "", "mfrom", "none"};
+    auto mfrom = std::find_if(row.spf.begin(), row.spf.end(),
+                              [](const AuthResultEntry& s) { return s.scope != "helo"; });
+    if (mfrom != row.spf.end()) spf = {mfrom->domain, "", "mfrom", mfrom->result};
+    o.open("spf");
+    o.leaf("domain", spf.domain);
+    o.leaf("scope", spf.scope);
+    o.leaf("result", spf_result(spf.result));
+    o.close("spf");
     o.close("auth_results");
     o.close("record");
 }

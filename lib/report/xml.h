@@ -6,9 +6,10 @@
 // XML 1.0 are dropped). Values outside the schema's enumerations are mapped
 // to schema values: SPF/DKIM results to the RFC 8601 §2.7 names the schema
 // lists, override reasons not in PolicyOverrideType to "other" with the
-// original word as comment. Every auth_results gets at least one spf element
-// (the schema requires one): SPF result "none" for the envelope-from domain
-// when no SPF result was recorded.
+// original word as comment. Every auth_results gets exactly one spf element,
+// of the MAIL FROM identity (RFC 9990 §2.1: the only one DMARC uses; the
+// schema allows at most one): the first recorded result that is not a HELO
+// one, else SPF result "none" for the envelope-from domain.
 #pragma once
 
 #include <cstdint>

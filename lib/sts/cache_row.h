@@ -1,7 +1,7 @@
 // cache_row: one MTA-STS policy cache row (the seed's PolicyRecord) and its
 // versioned binary encoding.
 //
-// Encoding, version 1 (all integers big-endian):
+// Encoding, version 1 (lib/binary.h; all integers big-endian):
 //   u8  version (= kRowVersion)
 //   str domain                      str = u16 length + bytes
 //   i64 inserted, valid_until, last_update, last_use, last_checked (Unix seconds)

@@ -2,9 +2,9 @@
 // a real Postfix (postfix.h) with mtaguard-milter recording its
 // evaluations, then `mtaguard report send` mailing the reports through that
 // Postfix's sendmail(1) into the test Maildir. Each delivered report is
-// unpacked (MIME, base64, gzip, XML) and its counts and fields checked; the
-// destination that does not authorize itself gets nothing; a rerun sends
-// nothing new.
+// unpacked (MIME, base64, gzip, XML), validated against the RFC 9990 schema
+// (xmllint) and its counts and fields checked; the destination that does not
+// authorize itself gets nothing; a rerun sends nothing new.
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <sys/stat.h>
@@ -20,6 +20,7 @@
 #include "../unit/report_xml_reader.h"
 #include "harness.h"
 #include "postfix.h"
+#include "report_schema.h"
 #include "report/xml.h"
 
 namespace {
@@ -70,8 +71,10 @@ struct Row {
 
 // The reports among delivered messages, by policy domain: source IP -> row
 // (counts summed over reports, in case the messages straddled a period end).
+// Each report must also pass the RFC 9990 schema (checked in `dir`).
 std::map<std::string, std::map<std::string, Row>> reports_in(const std::vector<std::string>& delivered,
-                                                            std::size_t& report_messages) {
+                                                            std::size_t& report_messages,
+                                                            const std::string& dir) {
     std::map<std::string, std::map<std::string, Row>> out;
     report_messages = 0;
     for (const auto& raw : delivered) {
@@ -83,6 +86,7 @@ std::map<std::string, std::map<std::string, Row>> reports_in(const std::vector<s
         CPPUNIT_ASSERT(gz.has_value());
         auto xml = report::gunzip(*gz, 1 << 20);
         CPPUNIT_ASSERT(xml.has_value());
+        ASSERT_SCHEMA_VALID("delivered report", *xml, dir);
         auto parsed = testing::parse_xml(*xml);
         CPPUNIT_ASSERT_MESSAGE(parsed.error, parsed.root.has_value());
         std::string domain = *parsed.root->value("policy_published/domain");
@@ -162,7 +166,7 @@ public:
 
         std::size_t report_messages = 0;
         auto delivered = pf.wait_for_delivered(7);
-        auto reports = reports_in(delivered, report_messages);
+        auto reports = reports_in(delivered, report_messages, dir.path());
         CPPUNIT_ASSERT_MESSAGE(pf.log(), report_messages >= 2);
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), reports.size());  // alpha and beta, not gamma
         const auto& alpha = reports.at("alpha.example");

@@ -30,6 +30,7 @@ class ReportAggregateTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(last_policy_wins);
     CPPUNIT_TEST(never_reported);
     CPPUNIT_TEST(domain_filter);
+    CPPUNIT_TEST(per_domain_intervals);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -196,6 +197,42 @@ public:
         auto reports = report::aggregate({at(kMidnight), other}, kDay, std::string("EXAMPLE.net"));
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), reports.size());
         CPPUNIT_ASSERT_EQUAL(std::string("example.net"), reports[0].policy_domain);
+    }
+
+    // example.com asks for hourly reports (ri=3600); example.net publishes
+    // no ri and gets report_interval (daily): each evaluation is counted
+    // once, in its own domain's period.
+    void per_domain_intervals() {
+        std::vector<report::Evaluation> in;
+        for (std::int64_t t : {kMidnight + 600, kMidnight + 1200, kMidnight + 2 * 3600 + 5, kMidnight + 5 * 3600}) {
+            auto hourly = at(t);
+            hourly.policy.ri = 3600;
+            in.push_back(hourly);
+            auto daily = at(t + 1);
+            daily.policy.domain = "example.net";
+            in.push_back(daily);
+        }
+        auto reports = report::aggregate(in, kDay);
+        const struct {
+            const char* domain;
+            std::int64_t begin, end;
+            std::uint64_t messages;
+        } expected[] = {
+            {"example.com", kMidnight, kMidnight + 3600, 2},
+            {"example.com", kMidnight + 2 * 3600, kMidnight + 3 * 3600, 1},
+            {"example.com", kMidnight + 5 * 3600, kMidnight + 6 * 3600, 1},
+            {"example.net", kMidnight, kMidnight + kDay, 4},
+        };
+        CPPUNIT_ASSERT_EQUAL(std::size(expected), reports.size());
+        for (std::size_t i = 0; i < reports.size(); ++i) {
+            std::string label = "report " + std::to_string(i);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(label, std::string(expected[i].domain), reports[i].policy_domain);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(label + " begin", expected[i].begin, reports[i].period.begin);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(label + " end", expected[i].end, reports[i].period.end);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(label + " messages", expected[i].messages, reports[i].messages);
+        }
+        CPPUNIT_ASSERT(reports[0].policy.ri == std::optional<std::uint32_t>(3600));
+        CPPUNIT_ASSERT(!reports[3].policy.ri.has_value());
     }
 };
 

@@ -47,9 +47,33 @@ class ReportFromVerdictTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(fields);
     CPPUNIT_TEST(dispositions_and_reasons);
     CPPUNIT_TEST(not_recorded);
+    CPPUNIT_TEST(report_interval);
     CPPUNIT_TEST_SUITE_END();
 
 public:
+    // RFC 7489 §6.3 ri is kept as published; none (RFC 9989) or an invalid
+    // one is no ri at all, so that report_interval applies.
+    void report_interval() {
+        const struct {
+            const char* label;
+            const char* record;
+            std::optional<std::uint32_t> ri;
+        } cases[] = {
+            {"hourly", "v=DMARC1; p=reject; ri=3600", 3600u},
+            {"the RFC 7489 default, explicit", "v=DMARC1; p=reject; ri=86400", 86400u},
+            {"zero", "v=DMARC1; p=reject; ri=0", 0u},
+            {"none (RFC 9989)", "v=DMARC1; p=reject", std::nullopt},
+            {"invalid", "v=DMARC1; p=reject; ri=hourly", std::nullopt},
+            {"beyond 32 bits", "v=DMARC1; p=reject; ri=4294967296", std::nullopt},
+        };
+        for (const auto& c : cases) {
+            auto rows = report::evaluations_of(
+                verdict_of({failing("example.com", c.record)}, dmarc::Action::Reject), context());
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, std::size_t(1), rows.size());
+            CPPUNIT_ASSERT_MESSAGE(c.label, rows[0].policy.ri == c.ri);
+        }
+    }
+
     void fields() {
         auto d = failing("example.com", "v=DMARC1; p=reject; sp=quarantine; adkim=s; pct=50; "
                                         "rua=mailto:a@example.com!10k,mailto:b@example.com");

@@ -36,6 +36,7 @@ void assert_same(const std::string& label, const report::Evaluation& a, const re
     CPPUNIT_ASSERT_EQUAL_MESSAGE(label + " t", a.policy.t, b.policy.t);
     CPPUNIT_ASSERT_EQUAL_MESSAGE(label + " psd", a.policy.psd, b.policy.psd);
     CPPUNIT_ASSERT_MESSAGE(label + " rua", a.policy.rua == b.policy.rua);
+    CPPUNIT_ASSERT_MESSAGE(label + " ri", a.policy.ri == b.policy.ri);
     CPPUNIT_ASSERT_EQUAL_MESSAGE(label + " dmarc_spf", a.dmarc_spf, b.dmarc_spf);
     CPPUNIT_ASSERT_EQUAL_MESSAGE(label + " dmarc_dkim", a.dmarc_dkim, b.dmarc_dkim);
     CPPUNIT_ASSERT_EQUAL_MESSAGE(label + " disposition", a.disposition, b.disposition);
@@ -53,6 +54,12 @@ report::Evaluation with_reasons() {
     return e;
 }
 
+report::Evaluation with_ri(std::uint32_t ri) {
+    auto e = testing::sample_evaluation();
+    e.policy.ri = ri;
+    return e;
+}
+
 std::vector<std::uint8_t> valid_row() { return report::encode(testing::sample_evaluation()); }
 
 struct CorruptCase {
@@ -65,8 +72,10 @@ std::vector<CorruptCase> corrupt_cases() {
     std::vector<CorruptCase> cases;
     cases.push_back({"empty", {}, "truncated"});
     auto v = valid_row();
-    v[0] = 2;
-    cases.push_back({"unknown version", v, "unknown record version 2"});
+    v[0] = 3;
+    cases.push_back({"unknown version", v, "unknown record version 3"});
+    v[0] = 0;
+    cases.push_back({"version 0", v, "unknown record version 0"});
     v = valid_row();
     v.push_back(0);
     cases.push_back({"trailing byte", v, "trailing bytes"});
@@ -79,15 +88,18 @@ std::vector<CorruptCase> corrupt_cases() {
     v = valid_row();
     v[9] = 0x04;  // source_ip length high byte: 1024 + n
     v[10] = 0x01;
-    cases.push_back({"field over the limit", v, "field longer than 1024"});
+    cases.push_back({"field over the limit", v, "source_ip longer than its limit of 1024 bytes"});
     // version, time, then 1023 bytes announced and 2 there
     std::vector<std::uint8_t> short_field = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0x03, 0xff, 'a', 'b'};
-    cases.push_back({"field past the end", short_field, "truncated field"});
+    cases.push_back({"field past the end", short_field, "truncated in source_ip"});
     // version, time, three empty strings, then the envelope_to count
     std::vector<std::uint8_t> list(15, 0);
     list[0] = 1;
     list.push_back(40);
-    cases.push_back({"list over the limit", list, "list of more than 32"});
+    cases.push_back({"list over the limit", list, "envelope_to count beyond its limit of 32"});
+    v = report::encode(with_ri(3600));
+    v[v.size() - 25] = 2;  // the ri presence byte, before ri and the last 20 bytes
+    cases.push_back({"ri presence byte not 0 or 1", v, "bad ri presence byte"});
     cases.push_back({"oversized row", std::vector<std::uint8_t>(report::kMaxRecord + 1, 1),
                      "row longer than"});
     return cases;
@@ -109,6 +121,9 @@ public:
             {"complete", testing::sample_evaluation()},
             {"empty", report::Evaluation{}},
             {"reasons, report flag, pct 0, negative time", with_reasons()},
+            {"ri published", with_ri(3600)},
+            {"ri 0", with_ri(0)},
+            {"ri at its 32-bit maximum", with_ri(4294967295u)},
         };
         for (const auto& [label, e] : cases) {
             auto d = report::decode(report::encode(e));

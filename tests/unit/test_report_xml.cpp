@@ -22,7 +22,7 @@ report::Report sample_report() {
     local.disposition = "none";
     local.reasons = {"local_policy", "sampled_out"};
     local.dkim = {};
-    local.spf = {{"helo.example", "", "helo", "hardfail"}};
+    local.spf = {{"mailfrom.example", "", "mfrom", "hardfail"}};
     local.envelope_to_domains = {};
     auto reports = report::aggregate({pass, pass, local}, 86400);
     return reports.at(0);
@@ -50,6 +50,7 @@ class ReportXmlTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(records);
     CPPUNIT_TEST(escaping);
     CPPUNIT_TEST(spf_always_present);
+    CPPUNIT_TEST(spf_mail_from_only);
     CPPUNIT_TEST(gzip_round_trip);
     CPPUNIT_TEST_SUITE_END();
 
@@ -129,8 +130,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("sampled_out"), get(*reasons[1], "comment"));
         CPPUNIT_ASSERT(local.one("identifiers")->child_names() == (Names{"envelope_from", "header_from"}));
         CPPUNIT_ASSERT(local.one("auth_results")->child_names() == (Names{"spf"}));
-        CPPUNIT_ASSERT_EQUAL(std::string("helo.example"), get(local, "auth_results/spf/domain"));
-        CPPUNIT_ASSERT_EQUAL(std::string("helo"), get(local, "auth_results/spf/scope"));
+        CPPUNIT_ASSERT_EQUAL(std::string("mailfrom.example"), get(local, "auth_results/spf/domain"));
+        CPPUNIT_ASSERT_EQUAL(std::string("mfrom"), get(local, "auth_results/spf/scope"));
         CPPUNIT_ASSERT_EQUAL(std::string("fail"), get(local, "auth_results/spf/result"));  // hardfail
     }
 
@@ -170,6 +171,35 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("none"), get(*spf, "result"));
         CPPUNIT_ASSERT(root.one("policy_published")->child_names() ==
                        (Names{"domain", "p", "np", "adkim", "aspf"}));
+    }
+
+    // One spf element, of the MAIL FROM identity: a HELO result is left out,
+    // the first MAIL FROM one kept; only HELO: "none" for envelope_from.
+    void spf_mail_from_only() {
+        const struct {
+            const char* label;
+            std::vector<report::AuthResultEntry> spf;
+            const char* domain;
+            const char* result;
+        } cases[] = {
+            {"helo, then mfrom",
+             {{"mx.example.net", "", "helo", "pass"}, {"bounce.example.com", "", "mfrom", "softfail"},
+              {"other.example", "", "mfrom", "pass"}},
+             "bounce.example.com", "softfail"},
+            {"no scope recorded", {{"bounce.example.com", "", "", "fail"}}, "bounce.example.com", "fail"},
+            {"helo only", {{"mx.example.net", "", "helo", "pass"}}, "bounce.example.com", "none"},
+        };
+        for (const auto& c : cases) {
+            auto r = sample_report();
+            r.rows.resize(1);
+            r.rows[0].spf = c.spf;
+            auto root = parsed(report::render_xml(r, metadata()));
+            auto spf = root.one("record")->one("auth_results")->all("spf");
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, std::size_t(1), spf.size());
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, std::string(c.domain), get(*spf[0], "domain"));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, std::string("mfrom"), get(*spf[0], "scope"));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, std::string(c.result), get(*spf[0], "result"));
+        }
     }
 
     void gzip_round_trip() {
