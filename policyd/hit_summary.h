@@ -34,7 +34,11 @@ private:
         std::string cache;
         std::chrono::seconds age{0};
     };
-    std::unordered_map<std::string, Entry> entries_;
+    struct NameHash {  // heterogeneous lookup: counting a hit copies no name
+        using is_transparent = void;
+        std::size_t operator()(std::string_view name) const { return std::hash<std::string_view>{}(name); }
+    };
+    std::unordered_map<std::string, Entry, NameHash, std::equal_to<>> entries_;
     std::map<std::string, std::uint64_t, std::less<>> kinds_;
     std::uint64_t untracked_ = 0;
 };

@@ -41,12 +41,19 @@ RowRead decode_found(std::string_view key, const DBT& data) {
 
 }  // namespace
 
-std::unique_ptr<PolicyCache> PolicyCache::open(const std::string& dir, bdb::Status& status) {
+std::unique_ptr<PolicyCache> PolicyCache::open(const std::string& dir, bdb::Status& status,
+                                               std::uint64_t cache_bytes) {
     std::unique_ptr<PolicyCache> cache(new PolicyCache());
     cache->dir_ = dir;
+    cache->cache_bytes_ = cache_bytes;
     status = cache->open_handles();
     if (!status.ok()) return nullptr;
     return cache;
+}
+
+std::unique_ptr<PolicyCache> PolicyCache::open(const config::Config& config, bdb::Status& status) {
+    auto kib = static_cast<std::uint64_t>(config.integer("sts_cache_memory_kb"));
+    return open(config.str("cache_dir"), status, kib * 1024);
 }
 
 PolicyCache::~PolicyCache() {
@@ -58,11 +65,16 @@ bdb::Status PolicyCache::open_handles() {
     db_.reset();
     env_.reset();
     bdb::Status status;
-    env_ = bdb::Environment::open(dir_, status);
+    env_ = bdb::Environment::open(dir_, status, cache_bytes_);
     if (!status.ok()) return status;
     status = env_->open_btree(kCacheFile, db_);
     if (!status.ok()) env_.reset();
     return status;
+}
+
+std::uint64_t PolicyCache::cache_bytes() const {
+    std::shared_lock lock(mutex_);
+    return env_ ? env_->cache_bytes() : 0;
 }
 
 bdb::Status PolicyCache::with_handles(const std::function<bdb::Status()>& op) {

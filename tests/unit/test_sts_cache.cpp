@@ -67,9 +67,46 @@ class StsCacheTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(corrupt_row_is_absent);
     CPPUNIT_TEST(open_fails_on_file);
     CPPUNIT_TEST(concurrent_updates_lose_nothing);
+    CPPUNIT_TEST(cache_memory_is_applied);
     CPPUNIT_TEST_SUITE_END();
 
 public:
+    // sts_cache_memory_kb sizes the memory pool of a new environment; a
+    // process joining an existing one gets the size it was created with.
+    void cache_memory_is_applied() {
+        struct Case {
+            const char* label;
+            const char* setting;  // "" : the default
+            std::uint64_t expected_kib;
+        } cases[] = {
+            {"default", "", 1024},
+            {"smallest", "sts_cache_memory_kb = 64", 64},
+            {"four MiB", "sts_cache_memory_kb = 4096", 4096},
+        };
+        for (const auto& c : cases) {
+            testing::ScratchDir dir;
+            config::Loader loader;
+            loader.load_text(std::string("cache_dir = ") + dir.path() + "\n" + c.setting + "\n", "test");
+            auto config = loader.finish();
+            CPPUNIT_ASSERT_MESSAGE(c.label, config != nullptr);
+            bdb::Status status;
+            auto cache = sts::PolicyCache::open(*config, status);
+            CPPUNIT_ASSERT_MESSAGE(std::string(c.label) + ": " + status.error, cache != nullptr);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, dir.path(), cache->dir());
+            // Berkeley DB adds its own overhead to small pools (about 25%).
+            std::uint64_t kib = cache->cache_bytes() / 1024;
+            CPPUNIT_ASSERT_MESSAGE(std::string(c.label) + ": " + std::to_string(kib) + " KiB",
+                                   kib >= c.expected_kib && kib <= c.expected_kib * 3 / 2);
+            std::uint64_t created = cache->cache_bytes();
+            int joined = in_child([&] {
+                bdb::Status s;
+                auto other = sts::PolicyCache::open(dir.path(), s, 8192 * 1024);
+                return other && other->cache_bytes() == created;
+            });
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(c.label) + ": a joining process", 0, joined);
+        }
+    }
+
     void put_get_every_field() {
         testing::ScratchDir dir;
         auto cache = open_cache(dir.path());
