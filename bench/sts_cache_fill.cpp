@@ -10,13 +10,16 @@
 //   sts-cache-fill CACHE_DIR COUNT
 //
 // While it writes, a DB_CONFIG in CACHE_DIR turns off the log flush at each
-// commit (bench data need not survive a crash); it is removed before exit,
-// after the environment was checkpointed and closed. Exit 1 on any error.
+// commit (bench data need not survive a crash). After the environment was
+// checkpointed and closed, DB_CONFIG and the region files (__db.*) are
+// removed, so that the daemon creates the regions with its own
+// sts_cache_memory_kb. Exit 1 on any error.
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -72,5 +75,8 @@ int main(int argc, char** argv) {
         }
     }  // checkpoints and closes
     std::remove(db_config.c_str());
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+        if (entry.path().filename().string().starts_with("__db.")) std::filesystem::remove(entry.path(), ec);
     return status_code;
 }

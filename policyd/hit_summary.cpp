@@ -20,8 +20,8 @@ void HitSummary::count_domain(std::string_view domain, std::string_view answer, 
     }
     Entry& e = it->second;
     ++e.count;
-    if (e.answer != answer) e.answer = answer;
-    if (e.cache != cache) e.cache = cache;
+    e.answer = answer;
+    e.cache = cache;
     e.age = age;
 }
 

@@ -79,7 +79,8 @@ public:
             const char* setting;  // "" : the default
             std::uint64_t expected_kib;
         } cases[] = {
-            {"default", "", 1024},
+            {"default", "", 256},
+            {"one MiB", "sts_cache_memory_kb = 1024", 1024},
             {"smallest", "sts_cache_memory_kb = 64", 64},
             {"four MiB", "sts_cache_memory_kb = 4096", 4096},
         };
