@@ -110,10 +110,20 @@ CONF
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 peak_rss_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
-# private_kb=... shared_kb=... of the process's resident pages
+# The process's resident pages: private and shared, and by kind of mapping:
+# heap, anonymous (thread stacks, malloc arenas), shared libraries, Berkeley
+# DB region files, the rest (the program itself).
 rss_parts() {
     awk '/^(Private_Clean|Private_Dirty):/ {p += $2} /^(Shared_Clean|Shared_Dirty):/ {s += $2}
          END {printf "private_kb=%d shared_kb=%d", p, s}' "/proc/$1/smaps_rollup"
+    awk '/^[0-9a-f]+-[0-9a-f]+ / { name = $6; kind = "other"
+             if (name == "[heap]") kind = "heap"
+             else if (name == "" || name ~ /^\[(stack|anon)/) kind = "anon"
+             else if (name ~ /\.so/) kind = "libs"
+             else if (name ~ /__db\./) kind = "db" }
+         /^Rss:/ { kb[kind] += $2 }
+         END { printf " heap_kb=%d anon_kb=%d libs_kb=%d db_kb=%d other_kb=%d",
+                   kb["heap"], kb["anon"], kb["libs"], kb["db"], kb["other"] }' "/proc/$1/smaps"
 }
 wait_socket() { for _ in $(seq 200); do [ -S "$1" ] && return 0; sleep 0.05; done; echo "no socket $1" >&2; return 1; }
 
