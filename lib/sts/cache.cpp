@@ -1,6 +1,7 @@
 // cache: PolicyCache over Berkeley DB; see cache.h.
 #include "sts/cache.h"
 
+#include <limits>
 #include <mutex>
 
 #include "log.h"
@@ -169,6 +170,10 @@ bdb::Status PolicyCache::remove(std::string_view domain, bool& existed) {
 }
 
 CacheListing PolicyCache::list() {
+    return list_after("", std::numeric_limits<std::size_t>::max());
+}
+
+CacheListing PolicyCache::list_after(std::string_view after, std::size_t limit) {
     CacheListing out;
     out.status = with_handles([&] {
         return bdb::run_txn(*env_, [&](DB_TXN* txn) {
@@ -177,20 +182,28 @@ CacheListing PolicyCache::list() {
             DBC* raw = nullptr;
             if (int rc = db_->cursor(db_.get(), txn, &raw, 0); rc != 0) return rc;
             bdb::CursorPtr cursor(raw);
-            for (;;) {
-                DBT key = bdb::out_dbt();
+            // DB_SET_RANGE: the first key >= `after` (DB_DBT_MALLOC returns a copy of it).
+            std::string start(after);
+            DBT key = start.empty() ? bdb::out_dbt() : bdb::in_dbt(start.data(), start.size());
+            if (!start.empty()) key.flags = DB_DBT_MALLOC;
+            std::uint32_t flag = start.empty() ? DB_FIRST : DB_SET_RANGE;
+            while (out.rows.size() + out.corrupt.size() < limit) {
                 DBT data = bdb::out_dbt();
-                int rc = raw->get(raw, &key, &data, DB_NEXT);
+                int rc = raw->get(raw, &key, &data, flag);
                 if (rc == DB_NOTFOUND) return 0;
                 if (rc != 0) return rc;
+                flag = DB_NEXT;
                 bdb::MallocPtr hold_key(key.data), hold_data(data.data);
                 std::string name(static_cast<const char*>(key.data), key.size);
+                key = bdb::out_dbt();
+                if (name == start) continue;  // `after` itself is not part of the batch
                 RowRead row = decode_found(name, data);
                 if (row.row)
                     out.rows.push_back(std::move(*row.row));
                 else
                     out.corrupt.push_back(std::move(name));
             }
+            return 0;
         });
     });
     return out;

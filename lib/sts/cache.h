@@ -67,6 +67,10 @@ public:
                        bool nosync);
     bdb::Status remove(std::string_view domain, bool& existed);
     CacheListing list();
+    // At most `limit` rows (and corrupt keys) in key order, starting after
+    // `after` ("" : from the first): lets a walk over every row hold one
+    // batch in memory, whatever the number of rows. An empty batch ends it.
+    CacheListing list_after(std::string_view after, std::size_t limit);
     bdb::Status purge(std::size_t& removed);
     bdb::Status checkpoint();
     const std::string& dir() const { return dir_; }

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <thread>
+#include <vector>
 
 #include "fake_sts.h"
 #include "sts/cache.h"
@@ -68,6 +69,7 @@ class StsCacheTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(open_fails_on_file);
     CPPUNIT_TEST(concurrent_updates_lose_nothing);
     CPPUNIT_TEST(cache_memory_is_applied);
+    CPPUNIT_TEST(list_after_in_batches);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -221,6 +223,38 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("c.example"), listing.rows[2].domain);
         CPPUNIT_ASSERT(listing.rows[2].policy.mode == sts::Mode::Testing);
         CPPUNIT_ASSERT(listing.corrupt.empty());
+    }
+
+    // list_after() walks the rows in bounded batches (sts::refresh uses it).
+    void list_after_in_batches() {
+        testing::ScratchDir dir;
+        auto cache = open_cache(dir.path());
+        for (const char* d : {"e.example", "c.example", "a.example", "d.example", "b.example"})
+            CPPUNIT_ASSERT(cache->put(make_row(d, sts::Mode::Enforce, 5)).ok());
+        struct Case {
+            const char* label;
+            std::string after;
+            std::size_t limit;
+            std::vector<std::string> expected;
+        } cases[] = {
+            {"first batch", "", 2, {"a.example", "b.example"}},
+            {"after an existing key", "b.example", 2, {"c.example", "d.example"}},
+            {"after a key between rows", "bb.example", 2, {"c.example", "d.example"}},
+            {"the last, short batch", "d.example", 2, {"e.example"}},
+            {"past the end", "e.example", 2, {}},
+            {"no limit in reach", "", 10, {"a.example", "b.example", "c.example", "d.example", "e.example"}},
+        };
+        for (const auto& c : cases) {
+            auto batch = cache->list_after(c.after, c.limit);
+            CPPUNIT_ASSERT_MESSAGE(c.label, batch.status.ok());
+            std::vector<std::string> got;
+            for (const auto& row : batch.rows) got.push_back(row.domain);
+            CPPUNIT_ASSERT_MESSAGE(c.label, got == c.expected);
+            for (const auto& row : batch.rows)
+                CPPUNIT_ASSERT_MESSAGE(c.label, row.policy.mode == sts::Mode::Enforce &&
+                                                    row.policy.mx == std::vector<std::string>{"mx." + row.domain});
+            CPPUNIT_ASSERT_MESSAGE(c.label, batch.corrupt.empty());
+        }
     }
 
     void purge_removes_all() {
