@@ -1,6 +1,8 @@
 // workers: see workers.h.
 #include "workers.h"
 
+#include <system_error>
+
 namespace policyd {
 
 WorkerPool::WorkerPool(std::size_t max_threads, std::size_t max_queued)
@@ -14,7 +16,18 @@ bool WorkerPool::submit(std::function<void()> job) {
         if (stopping_ || queue_.size() >= max_queued_) return false;
         queue_.push_back(std::move(job));
         // Every idle thread may already be claimed by an earlier queued job.
-        if (queue_.size() > idle_ && threads_.size() < max_threads_) threads_.emplace_back([this] { run(); });
+        if (queue_.size() > idle_ && threads_.size() < max_threads_) {
+            try {
+                threads_.emplace_back([this] { run(); });
+            } catch (const std::system_error&) {
+                // No thread now (resource limits): the running ones take the
+                // job later; with none at all it is refused.
+                if (threads_.empty()) {
+                    queue_.pop_back();
+                    return false;
+                }
+            }
+        }
     }
     wake_.notify_one();
     return true;

@@ -3,7 +3,8 @@
 // without limit. Threads start on demand (a job queued while no thread is
 // idle starts one, up to the limit) and then stay: a daemon that only
 // answers from its cache runs none, and pays no stack or malloc arena for
-// them. stop() drops jobs not yet started and joins the threads (a job
+// them. When no thread can be started and none runs, submit() refuses the
+// job. stop() drops jobs not yet started and joins the threads (a job
 // already running finishes: a fetch is bounded by sts_fetch_timeout).
 #pragma once
 
