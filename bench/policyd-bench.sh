@@ -15,6 +15,17 @@
 # (NXDOMAIN); every key is asked once before measuring (warm caches). All
 # servers listen on unix sockets. The load generator shares the cores with
 # the server: compare the CPU time per query, not only the rates.
+#
+# mtaguard-policyd starts on a cache that bench/sts-cache-fill filled with
+# 100,000 enforce policies (two mx patterns each, through the cache API).
+# Right after its rate runs, every one of those 100,000 keys is asked once
+# (replies checked) and its RSS is printed: peak (VmHWM), and the private
+# and shared parts (smaps_rollup; shared: library pages and the Berkeley DB
+# regions).
+# The filled rows were last checked when written, so no TXT revalidation
+# (which ldns-testns would not answer) is due while the whole policyd part
+# runs within five minutes (kRevalidateInterval) of the fill: with the
+# default REQUESTS it takes about one.
 set -eu
 if [ -z "${POLICYD_BENCH_NS:-}" ]; then
     POLICYD_BENCH_NS=1 exec unshare --net --mount "$0" "$@"
@@ -74,6 +85,9 @@ while [ $i -lt 1000 ]; do
 done > keys.txt
 sed "s/^\(enforce.bench\)\t.*/\1/" keys.txt > keys-unordered.txt  # mta-sts-daemon orders mx at random
 sed "s/\t.*//" keys.txt > keys-bare.txt                            # the echo server looks nothing up
+FILLED=100000
+awk -v n=$FILLED 'BEGIN { for (i = 0; i < n; i++) { d = "p" i ".fill.bench"
+    printf "%s\tOK secure match=mx1.%s:.mx.%s servername=hostname\n", d, d, d } }' > keys-filled.txt
 
 cat > mtaguard.conf <<CONF
 policyd_socket = unix:$WORK/policyd.sock
@@ -96,6 +110,21 @@ CONF
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 peak_rss_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+# The process's resident pages: private and shared, and by kind of mapping:
+# heap, anonymous (thread stacks, malloc arenas), shared libraries, Berkeley
+# DB region files, the rest (the program itself).
+rss_parts() {
+    awk '/^(Private_Clean|Private_Dirty):/ {p += $2} /^(Shared_Clean|Shared_Dirty):/ {s += $2}
+         END {printf "private_kb=%d shared_kb=%d", p, s}' "/proc/$1/smaps_rollup"
+    awk '/^[0-9a-f]+-[0-9a-f]+ / { name = $6; kind = "other"
+             if (name == "[heap]") kind = "heap"
+             else if (name == "" || name ~ /^\[(stack|anon)/) kind = "anon"
+             else if (name ~ /\.so/) kind = "libs"
+             else if (name ~ /__db\./) kind = "db" }
+         /^Rss:/ { kb[kind] += $2 }
+         END { printf " heap_kb=%d anon_kb=%d libs_kb=%d db_kb=%d other_kb=%d",
+                   kb["heap"], kb["anon"], kb["libs"], kb["db"], kb["other"] }' "/proc/$1/smaps"
+}
 wait_socket() { for _ in $(seq 200); do [ -S "$1" ] && return 0; sleep 0.05; done; echo "no socket $1" >&2; return 1; }
 
 # measure NAME PID SOCKET KEYS: one line per connection count
@@ -113,6 +142,14 @@ measure() {
     done
 }
 
+# measure_filled PID SOCKET: every filled key once, then the memory figures
+measure_filled() {
+    line=$("$BUILD/bench/socketmap-load" -s "unix:$2" -m mta-sts -k keys-filled.txt -c 1 -n $FILLED -w 0) || true
+    echo "mtaguard-policyd-filled $line cached=$((FILLED + 1001)) peak_rss_kb=$(peak_rss_kb "$1") $(rss_parts "$1")"
+}
+
+"$BUILD/bench/sts-cache-fill" "$WORK/cache" $FILLED
+
 "$BUILD/policyd/mtaguard-policyd" -f -c mtaguard.conf 2>policyd.log &
 POLICYD=$!
 PIDS="$PIDS $POLICYD"
@@ -128,18 +165,21 @@ wait_socket "$WORK/echo.sock"
 
 {
     measure mtaguard-policyd "$POLICYD" "$WORK/policyd.sock" keys.txt
+    measure_filled "$POLICYD" "$WORK/policyd.sock"
     measure postfix-mta-sts-resolver "$RESOLVER" "$WORK/resolver.sock" keys-unordered.txt
     measure echo-socketmap "$ECHO" "$WORK/echo.sock" keys-bare.txt
 } | tee results.txt
 echo
 awk '
+    $1 == "mtaguard-policyd-filled" { print; next }
     { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[$1, $2, kv[1]] = kv[2] } c[$2] = 1 }
     END {
         for (conn in c) {
             p = v["mtaguard-policyd", conn, "qps"]; r = v["postfix-mta-sts-resolver", conn, "qps"]
             e = v["echo-socketmap", conn, "qps"]
             pc = v["mtaguard-policyd", conn, "cpu_us_per_query"]; rc = v["postfix-mta-sts-resolver", conn, "cpu_us_per_query"]
-            printf "%s: qps policyd/echo %.2f, resolver/echo %.2f; cpu per query policyd/resolver %.2f\n",
-                conn, p / e, r / e, (rc > 0 ? pc / rc : 0)
+            ec = v["echo-socketmap", conn, "cpu_us_per_query"]
+            printf "%s: qps policyd/echo %.2f, resolver/echo %.2f; cpu us per query policyd %s resolver %s echo %s; policyd/resolver %.2f, policyd/echo %.2f\n",
+                conn, p / e, r / e, pc, rc, ec, (rc > 0 ? pc / rc : 0), (ec > 0 ? pc / ec : 0)
         }
     }' results.txt

@@ -34,7 +34,8 @@ Status make_status(int code, const std::string& what) {
     return {code, what + ": " + db_strerror(code)};
 }
 
-std::shared_ptr<Environment> Environment::open(const std::string& home, Status& status) {
+std::shared_ptr<Environment> Environment::open(const std::string& home, Status& status,
+                                               std::uint64_t cache_bytes) {
     status = make_dir(home);
     if (!status.ok()) return nullptr;
     DB_ENV* raw = nullptr;
@@ -50,6 +51,9 @@ std::shared_ptr<Environment> Environment::open(const std::string& home, Status& 
     int rc = raw->set_lk_detect(raw, DB_LOCK_DEFAULT);
     if (rc == 0) rc = raw->log_set_config(raw, DB_LOG_AUTO_REMOVE, 1);
     if (rc == 0) rc = raw->set_lg_max(raw, kLogFileMax);
+    if (rc == 0 && cache_bytes > 0)  // one region: ncache 1
+        rc = raw->set_cachesize(raw, static_cast<u_int32_t>(cache_bytes >> 30),
+                                static_cast<u_int32_t>(cache_bytes & ((1u << 30) - 1)), 1);
     if (rc == 0) rc = raw->open(raw, home.c_str(), kEnvFlags, kFileMode);
     if (rc != 0) {
         status = make_status(rc, "open environment " + home);
@@ -61,6 +65,13 @@ std::shared_ptr<Environment> Environment::open(const std::string& home, Status& 
 
 Environment::~Environment() {
     if (env_) (void)checkpoint(true);
+}
+
+std::uint64_t Environment::cache_bytes() const {
+    u_int32_t gbytes = 0, bytes = 0;
+    int ncache = 0;
+    if (env_->get_cachesize(env_.get(), &gbytes, &bytes, &ncache) != 0) return 0;
+    return (static_cast<std::uint64_t>(gbytes) << 30) + bytes;
 }
 
 Status Environment::checkpoint(bool force) {

@@ -68,13 +68,19 @@ Status make_status(int code, const std::string& what);
 class Environment {
 public:
     // Creates `home` (mode 0750) when missing; recovers when DB_REGISTER says so.
-    static std::shared_ptr<Environment> open(const std::string& home, Status& status);
+    // cache_bytes: the memory pool size when this call creates the regions
+    // (0: Berkeley DB's default, 256 KiB); joining processes use the size
+    // the regions were created with.
+    static std::shared_ptr<Environment> open(const std::string& home, Status& status,
+                                             std::uint64_t cache_bytes = 0);
     ~Environment();
     Environment(const Environment&) = delete;
     Environment& operator=(const Environment&) = delete;
 
     DB_ENV* get() const { return env_.get(); }
     const std::string& home() const { return home_; }
+    // The memory pool size of the open environment, in bytes.
+    std::uint64_t cache_bytes() const;
     // txn_checkpoint with the thresholds above (force: regardless of them).
     Status checkpoint(bool force);
     // Opens (creating) a B-tree database file in the environment.

@@ -98,6 +98,8 @@ constexpr Param kParams[] = {
      "drop cached policies not used for this long"},
     {"sts_refresh_concurrency", Type::Integer, "4", 1, 256, "",
      "maximum number of concurrent background fetches"},
+    {"sts_cache_memory_kb", Type::Integer, "256", 64, 1048576, "",
+     "Berkeley DB cache of the policy cache environment, in KiB; the rest is read through the OS page cache"},
 
     // --- DMARC aggregate reports (mtaguard report) ---
     {"report_dir", Type::Path, "", 0, 0, "",

@@ -60,12 +60,25 @@ Decoder::Status Decoder::feed(std::string_view& input) {
     return state_ == State::Failed ? Status::Error : Status::NeedMore;
 }
 
-std::string encode(std::string_view payload) {
-    std::string out = std::to_string(payload.size());
-    out.reserve(out.size() + payload.size() + 2);
+void append(std::string& out, std::string_view payload) {
+    char digits[20];
+    char* end = digits + sizeof(digits);
+    char* p = end;
+    std::size_t n = payload.size();
+    do {
+        *--p = static_cast<char>('0' + n % 10);
+        n /= 10;
+    } while (n != 0);
+    out.reserve(out.size() + static_cast<std::size_t>(end - p) + payload.size() + 2);
+    out.append(p, end);
     out += ':';
     out += payload;
     out += ',';
+}
+
+std::string encode(std::string_view payload) {
+    std::string out;
+    append(out, payload);
     return out;
 }
 

@@ -51,5 +51,7 @@ private:
 
 // "<length>:<payload>,".
 std::string encode(std::string_view payload);
+// Appends "<length>:<payload>," to `out` (no temporary string).
+void append(std::string& out, std::string_view payload);
 
 }  // namespace netstring

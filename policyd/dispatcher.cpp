@@ -52,7 +52,7 @@ void Dispatcher::stop() {
 
 Dispatcher::Outcome Dispatcher::handle(std::string_view payload, const WaitRef& ref,
                                        const std::shared_ptr<const config::Config>& config,
-                                       const Settings& settings) {
+                                       const Settings& settings, std::chrono::steady_clock::time_point now) {
     Outcome out;
     auto request = sts::split_request(payload);
     if (!request) return out;  // Malformed
@@ -62,41 +62,58 @@ Dispatcher::Outcome Dispatcher::handle(std::string_view payload, const WaitRef& 
         out.reply = sts::kReplyUnknownMap;
         return out;
     }
-    auto now = std::chrono::steady_clock::now();
-    std::string domain;
-    sts::Lookup lookup;
-    if (auto memo = memo_.find(std::string(request->key)); memo != memo_.end() && now < memo->second.until) {
-        domain = memo->second.domain;
-        lookup = memo->second.lookup;
-    } else {
+    const Memo* memo = remembered(request->key, now);
+    if (!memo) {
         sts::Key key = sts::classify_key(request->key);
         if (key.kind != sts::KeyKind::Domain) {
             hits_.count_kind(sts::key_kind_name(key.kind));
             out.reply = sts::kReplyNotFound;
             return out;
         }
-        domain = std::move(key.domain);
+        sts::Lookup lookup;
         try {
-            lookup = source_.lookup_cached(domain);
+            lookup = source_.lookup_cached(key.domain);
         } catch (const std::exception& e) {
-            logging::error("policy cache lookup failed " + logging::fields({{"domain", domain}, {"error", e.what()}}));
+            logging::error("policy cache lookup failed " +
+                           logging::fields({{"domain", key.domain}, {"error", e.what()}}));
             out.reply = kReplyTempCache;
             return out;
         }
-        if (lookup.state == sts::CacheState::Miss) return miss(domain, ref, config, settings);
-        remember(request->key, domain, lookup);
+        if (lookup.state == sts::CacheState::Miss) return miss(key.domain, ref, config, settings);
+        memo = &remember(request->key, std::move(key.domain), lookup, settings, now);
     }
-    sts::ReplyOptions options;
-    options.tlsrpt_attributes = settings.tlsrpt_attributes;
-    out.reply = sts::cached_reply(lookup, domain, options);
-    hits_.count_domain(domain, answer_name(out.reply), sts::cache_state_name(lookup.state), lookup.age);
-    if (lookup.state == sts::CacheState::Fresh && lookup.revalidate_due) revalidate(domain, config);
+    out.reply = memo->reply;
+    auto age = memo->age + std::chrono::duration_cast<std::chrono::seconds>(now - memo->stored);
+    hits_.count_domain(memo->domain, memo->answer, sts::cache_state_name(memo->state), age);
+    if (memo->state == sts::CacheState::Fresh && memo->revalidate_due) revalidate(memo->domain, config);
     return out;
 }
 
-void Dispatcher::remember(std::string_view key, const std::string& domain, const sts::Lookup& lookup) {
+const Dispatcher::Memo* Dispatcher::remembered(std::string_view key,
+                                               std::chrono::steady_clock::time_point now) const {
+    auto it = memo_.find(key);
+    if (it == memo_.end() || now >= it->second.stored + kMemoTime) return nullptr;
+    return &it->second;
+}
+
+const Dispatcher::Memo& Dispatcher::remember(std::string_view key, std::string domain, const sts::Lookup& lookup,
+                                             const Settings& settings,
+                                             std::chrono::steady_clock::time_point now) {
     if (memo_.size() >= kMaxMemo) memo_.clear();
-    memo_[std::string(key)] = Memo{domain, lookup, std::chrono::steady_clock::now() + kMemoTime};
+    sts::ReplyOptions options;
+    options.tlsrpt_attributes = settings.tlsrpt_attributes;
+    Memo memo;
+    memo.reply = sts::cached_reply(lookup, domain, options);
+    memo.domain = std::move(domain);
+    memo.answer = answer_name(memo.reply);
+    memo.state = lookup.state;
+    memo.revalidate_due = lookup.revalidate_due;
+    memo.age = lookup.age;
+    memo.stored = now;
+    auto it = memo_.find(key);
+    if (it == memo_.end()) return memo_.emplace(std::string(key), std::move(memo)).first->second;
+    it->second = std::move(memo);
+    return it->second;
 }
 
 void Dispatcher::forget(const std::string& domain) {

@@ -42,11 +42,13 @@ namespace policyd {
 inline constexpr std::size_t kFetchWorkers = 16;
 inline constexpr std::size_t kMaxQueuedFetches = 4096;
 inline constexpr std::size_t kMaxQueuedRevalidations = 1024;
-// Cache answers (fresh and backoff) are remembered per KEY for kMemoTime so
-// that a busy domain costs one policy cache read per kMemoTime, not one per
-// request; a finished fetch or revalidation forgets its domain at once.
+// Cache answers (fresh and backoff) are remembered per KEY for kMemoTime,
+// as the finished reply, so that a busy domain costs one policy cache read
+// and one reply build per kMemoTime, not one per request; a finished fetch
+// or revalidation forgets its domain at once. At most kMaxMemo keys (about
+// 200 bytes each) are remembered; when full the memo starts over.
 inline constexpr auto kMemoTime = std::chrono::seconds(1);
-inline constexpr std::size_t kMaxMemo = 4096;
+inline constexpr std::size_t kMaxMemo = 2048;
 
 // What the daemon reads from the configuration snapshot on every request.
 struct Settings {
@@ -72,12 +74,16 @@ public:
     enum class Kind { Reply, Pending, Malformed };
     struct Outcome {
         Kind kind = Kind::Malformed;
-        std::string reply;   // Reply
+        // Reply: a constant or the remembered reply; valid until the next
+        // call of handle(), drain() or forget_all() (no copy per request).
+        std::string_view reply;
         std::string domain;  // Pending: the domain being fetched
     };
 
+    // `now`: the event loop's time for this batch of requests.
     Outcome handle(std::string_view payload, const WaitRef& ref,
-                   const std::shared_ptr<const config::Config>& config, const Settings& settings);
+                   const std::shared_ptr<const config::Config>& config, const Settings& settings,
+                   std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
 
     // Event thread: replies for requests that waited on a finished fetch.
     using Deliver = std::function<void(const WaitRef&, const std::string& reply)>;
@@ -85,6 +91,7 @@ public:
     int wake_fd() const { return wake_.get(); }
 
     HitSummary& hits() { return hits_; }
+    void forget_all() { memo_.clear(); }  // e.g. after a reload changed the reply settings
     std::size_t fetches_in_flight() const { return flights_.size(); }
     void stop();  // joins the pools; pending fetches are dropped
 
@@ -99,10 +106,21 @@ private:
 
     struct Memo {
         std::string domain;
-        sts::Lookup lookup;
-        std::chrono::steady_clock::time_point until;
+        std::string reply;
+        std::string_view answer;  // answer_name(reply)
+        sts::CacheState state = sts::CacheState::Miss;
+        bool revalidate_due = false;
+        std::chrono::seconds age{0};  // at `stored`
+        std::chrono::steady_clock::time_point stored;
     };
-    void remember(std::string_view key, const std::string& domain, const sts::Lookup& lookup);
+    // Heterogeneous lookup: a request's key is found without copying it.
+    struct KeyHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+    };
+    const Memo* remembered(std::string_view key, std::chrono::steady_clock::time_point now) const;
+    const Memo& remember(std::string_view key, std::string domain, const sts::Lookup& lookup,
+                         const Settings& settings, std::chrono::steady_clock::time_point now);
     void forget(const std::string& domain);
 
     Outcome miss(const std::string& domain, const WaitRef& ref,
@@ -117,7 +135,7 @@ private:
     HitSummary hits_;
     std::unordered_map<std::string, std::vector<WaitRef>> flights_;  // event thread only
     std::unordered_set<std::string> revalidating_;                   // event thread only
-    std::unordered_map<std::string, Memo> memo_;                     // event thread only, by KEY
+    std::unordered_map<std::string, Memo, KeyHash, std::equal_to<>> memo_;  // event thread only, by KEY
     std::mutex done_mutex_;
     std::vector<Done> done_;  // workers -> event thread
     WorkerPool fetchers_;

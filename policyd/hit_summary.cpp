@@ -10,7 +10,7 @@ namespace policyd {
 
 void HitSummary::count_domain(std::string_view domain, std::string_view answer, std::string_view cache,
                               std::chrono::seconds age) {
-    auto it = entries_.find(std::string(domain));
+    auto it = entries_.find(domain);
     if (it == entries_.end()) {
         if (entries_.size() >= kMaxTrackedDomains) {
             ++untracked_;

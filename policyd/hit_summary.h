@@ -3,8 +3,8 @@
 // per request, counts are kept per domain and logged once per interval: one
 // line per domain, most-asked first, at most kMaxLoggedDomains lines, then
 // one line with what was left out and the per-kind counts. At most
-// kMaxTrackedDomains domains are tracked between flushes; the rest only
-// count in the totals.
+// kMaxTrackedDomains domains (about 150 bytes each) are tracked between
+// flushes; the rest only count in the totals.
 #pragma once
 
 #include <chrono>
@@ -17,10 +17,12 @@
 namespace policyd {
 
 inline constexpr std::size_t kMaxLoggedDomains = 50;
-inline constexpr std::size_t kMaxTrackedDomains = 10000;
+inline constexpr std::size_t kMaxTrackedDomains = 4096;
 
 class HitSummary {
 public:
+    // answer and cache: names with static storage (answer_name(),
+    // sts::cache_state_name()); they are kept as views.
     void count_domain(std::string_view domain, std::string_view answer, std::string_view cache,
                       std::chrono::seconds age);
     void count_kind(std::string_view kind);  // parent-probe, next-hop, ip-literal, ...
@@ -30,11 +32,15 @@ public:
 private:
     struct Entry {
         std::uint64_t count = 0;
-        std::string answer;
-        std::string cache;
+        std::string_view answer;
+        std::string_view cache;
         std::chrono::seconds age{0};
     };
-    std::unordered_map<std::string, Entry> entries_;
+    struct NameHash {  // heterogeneous lookup: counting a hit copies no name
+        using is_transparent = void;
+        std::size_t operator()(std::string_view name) const { return std::hash<std::string_view>{}(name); }
+    };
+    std::unordered_map<std::string, Entry, NameHash, std::equal_to<>> entries_;
     std::map<std::string, std::uint64_t, std::less<>> kinds_;
     std::uint64_t untracked_ = 0;
 };

@@ -63,15 +63,17 @@ void Server::request_stop() {
 }
 
 void Server::run() {
-    auto now = Clock::now();
-    next_housekeeping_ = now + kHousekeepingInterval;
-    next_summary_ = now + kSummaryInterval;
+    now_ = Clock::now();
+    next_housekeeping_ = now_ + kHousekeepingInterval;
+    next_summary_ = now_ + kSummaryInterval;
     std::vector<epoll_event> events(kMaxEvents);
     while (!stopping_) {
         int n = ::epoll_wait(epoll_.get(), events.data(), kMaxEvents, next_timeout(Clock::now()));
         if (n < 0 && errno != EINTR) throw std::runtime_error(std::string("epoll_wait: ") + std::strerror(errno));
+        // One clock reading per batch of events: the requests in it share it.
+        now_ = Clock::now();
         for (int i = 0; i < n; ++i) handle_event(events[i]);
-        now = Clock::now();
+        auto now = Clock::now();
         expire_waits(now);
         if (now >= next_housekeeping_) {
             close_idle(now);
@@ -138,7 +140,7 @@ void Server::accept_all() {
         Connection& conn = connections_[id];
         conn.fd = std::move(fd);
         conn.id = id;
-        conn.last_request = Clock::now();
+        conn.last_request = now_;
         conn.events = EPOLLIN;
         add(epoll_.get(), conn.fd.get(), id, EPOLLIN);
     }
@@ -182,22 +184,27 @@ bool Server::parse(Connection& conn, std::string_view input) {
 }
 
 void Server::request(Connection& conn, std::string_view payload) {
-    Slot slot;
-    slot.seq = conn.next_seq++;
-    conn.last_request = Clock::now();
-    auto outcome = dispatcher_.handle(payload, WaitRef{conn.id, slot.seq}, config_, settings_);
-    switch (outcome.kind) {
-    case Dispatcher::Kind::Malformed:
+    // Slots hold only requests queued behind one that waits on a fetch, so
+    // their sequence numbers are consecutive from slots.front().
+    std::uint64_t seq = conn.next_seq;
+    conn.last_request = now_;
+    auto outcome = dispatcher_.handle(payload, WaitRef{conn.id, seq}, config_, settings_, now_);
+    if (outcome.kind == Dispatcher::Kind::Malformed) {
         reject(conn, "malformed request");
         return;
-    case Dispatcher::Kind::Reply:
+    }
+    if (outcome.kind == Dispatcher::Kind::Reply && conn.slots.empty()) {
+        netstring::append(conn.out, outcome.reply);  // nothing before it waits: straight out
+        return;
+    }
+    Slot slot;
+    slot.seq = conn.next_seq++;
+    if (outcome.kind == Dispatcher::Kind::Reply) {
         slot.ready = true;
-        slot.reply = std::move(outcome.reply);
-        break;
-    case Dispatcher::Kind::Pending:
+        slot.reply = outcome.reply;
+    } else {
         slot.domain = std::move(outcome.domain);
-        waits_.emplace(Clock::now() + settings_.miss_wait, WaitRef{conn.id, slot.seq});
-        break;
+        waits_.emplace(now_ + settings_.miss_wait, WaitRef{conn.id, slot.seq});
     }
     conn.slots.push_back(std::move(slot));
 }
@@ -217,7 +224,7 @@ void Server::fill(const WaitRef& ref, std::string_view reply) {
 void Server::flush(Connection& conn) {
     for (;;) {
         while (!conn.slots.empty() && conn.slots.front().ready) {
-            conn.out += netstring::encode(conn.slots.front().reply);
+            netstring::append(conn.out, conn.slots.front().reply);
             conn.slots.pop_front();
         }
         if (conn.in.empty() || conn.slots.size() >= kMaxPipelined) break;
@@ -261,7 +268,7 @@ void Server::reject(Connection& conn, std::string_view why) {
     // Answers that are ready before the broken request still go out (one
     // non-blocking attempt), then the connection closes.
     while (!conn.slots.empty() && conn.slots.front().ready) {
-        conn.out += netstring::encode(conn.slots.front().reply);
+        netstring::append(conn.out, conn.slots.front().reply);
         conn.slots.pop_front();
     }
     if (conn.out_sent < conn.out.size())
@@ -287,6 +294,7 @@ void Server::handle_signals() {
             config_holder_.set(fresh);
             config_ = std::move(fresh);
             settings_ = Settings::from(*config_);
+            dispatcher_.forget_all();  // remembered replies were built with the old settings
             logging::notice("configuration reloaded");
         } else {
             logging::notice("signal " + std::to_string(info.ssi_signo) + ": stopping");

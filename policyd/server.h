@@ -124,6 +124,7 @@ private:
     std::uint64_t next_id_;
     std::unordered_map<std::uint64_t, Connection> connections_;
     std::multimap<Clock::time_point, WaitRef> waits_;
+    Clock::time_point now_;  // read once per batch of epoll events
     Clock::time_point next_housekeeping_;
     Clock::time_point next_summary_;
     std::uint64_t refused_connections_ = 0;

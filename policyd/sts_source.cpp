@@ -46,7 +46,7 @@ OpenedSource open_sts_source(const config::Config& config) {
         return out;
     }
     bdb::Status status;
-    auto cache = sts::PolicyCache::open(config.str("cache_dir"), status);
+    auto cache = sts::PolicyCache::open(config, status);
     if (!cache) {
         out.error = config.str("cache_dir") + ": " + status.error;
         return out;

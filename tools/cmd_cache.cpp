@@ -319,7 +319,7 @@ int cmd_cache(const Context& ctx, Args args) {
         return kExitUsage;
     }
     bdb::Status status;
-    auto cache = sts::PolicyCache::open(dir, status);
+    auto cache = sts::PolicyCache::open(*ctx.config, status);
     if (!cache) {
         std::cerr << "mtaguard: " << status.error << "\n";
         return kExitTempFail;

@@ -19,7 +19,7 @@ int cmd_sts_answer(const Context& ctx, Args args) {
     if (!ctx.config) return config_error(ctx);
     const config::Config& config = *ctx.config;
     bdb::Status status;
-    auto cache = sts::PolicyCache::open(config.str("cache_dir"), status);
+    auto cache = sts::PolicyCache::open(config, status);
     if (!cache) {
         std::cerr << "mtaguard: policy cache " << config.str("cache_dir") << ": " << status.error << "\n";
         return kExitTempFail;

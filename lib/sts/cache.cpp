@@ -1,6 +1,7 @@
 // cache: PolicyCache over Berkeley DB; see cache.h.
 #include "sts/cache.h"
 
+#include <limits>
 #include <mutex>
 
 #include "log.h"
@@ -41,12 +42,19 @@ RowRead decode_found(std::string_view key, const DBT& data) {
 
 }  // namespace
 
-std::unique_ptr<PolicyCache> PolicyCache::open(const std::string& dir, bdb::Status& status) {
+std::unique_ptr<PolicyCache> PolicyCache::open(const std::string& dir, bdb::Status& status,
+                                               std::uint64_t cache_bytes) {
     std::unique_ptr<PolicyCache> cache(new PolicyCache());
     cache->dir_ = dir;
+    cache->cache_bytes_ = cache_bytes;
     status = cache->open_handles();
     if (!status.ok()) return nullptr;
     return cache;
+}
+
+std::unique_ptr<PolicyCache> PolicyCache::open(const config::Config& config, bdb::Status& status) {
+    auto kib = static_cast<std::uint64_t>(config.integer("sts_cache_memory_kb"));
+    return open(config.str("cache_dir"), status, kib * 1024);
 }
 
 PolicyCache::~PolicyCache() {
@@ -58,11 +66,16 @@ bdb::Status PolicyCache::open_handles() {
     db_.reset();
     env_.reset();
     bdb::Status status;
-    env_ = bdb::Environment::open(dir_, status);
+    env_ = bdb::Environment::open(dir_, status, cache_bytes_);
     if (!status.ok()) return status;
     status = env_->open_btree(kCacheFile, db_);
     if (!status.ok()) env_.reset();
     return status;
+}
+
+std::uint64_t PolicyCache::cache_bytes() const {
+    std::shared_lock lock(mutex_);
+    return env_ ? env_->cache_bytes() : 0;
 }
 
 bdb::Status PolicyCache::with_handles(const std::function<bdb::Status()>& op) {
@@ -157,6 +170,10 @@ bdb::Status PolicyCache::remove(std::string_view domain, bool& existed) {
 }
 
 CacheListing PolicyCache::list() {
+    return list_after("", std::numeric_limits<std::size_t>::max());
+}
+
+CacheListing PolicyCache::list_after(std::string_view after, std::size_t limit) {
     CacheListing out;
     out.status = with_handles([&] {
         return bdb::run_txn(*env_, [&](DB_TXN* txn) {
@@ -165,20 +182,28 @@ CacheListing PolicyCache::list() {
             DBC* raw = nullptr;
             if (int rc = db_->cursor(db_.get(), txn, &raw, 0); rc != 0) return rc;
             bdb::CursorPtr cursor(raw);
-            for (;;) {
-                DBT key = bdb::out_dbt();
+            // DB_SET_RANGE: the first key >= `after` (DB_DBT_MALLOC returns a copy of it).
+            std::string start(after);
+            DBT key = start.empty() ? bdb::out_dbt() : bdb::in_dbt(start.data(), start.size());
+            if (!start.empty()) key.flags = DB_DBT_MALLOC;
+            std::uint32_t flag = start.empty() ? DB_FIRST : DB_SET_RANGE;
+            while (out.rows.size() + out.corrupt.size() < limit) {
                 DBT data = bdb::out_dbt();
-                int rc = raw->get(raw, &key, &data, DB_NEXT);
+                int rc = raw->get(raw, &key, &data, flag);
                 if (rc == DB_NOTFOUND) return 0;
                 if (rc != 0) return rc;
+                flag = DB_NEXT;
                 bdb::MallocPtr hold_key(key.data), hold_data(data.data);
                 std::string name(static_cast<const char*>(key.data), key.size);
+                key = bdb::out_dbt();
+                if (name == start) continue;  // `after` itself is not part of the batch
                 RowRead row = decode_found(name, data);
                 if (row.row)
                     out.rows.push_back(std::move(*row.row));
                 else
                     out.corrupt.push_back(std::move(name));
             }
+            return 0;
         });
     });
     return out;

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "bdb.h"
+#include "config.h"
 #include "sts/cache_row.h"
 
 namespace sts {
@@ -47,7 +48,12 @@ struct CacheListing {
 class PolicyCache {
 public:
     // Opens (creating) the environment at `dir` and the cache database in it.
-    static std::unique_ptr<PolicyCache> open(const std::string& dir, bdb::Status& status);
+    // cache_bytes: Berkeley DB memory pool size if this creates the
+    // environment (sts_cache_memory_kb; 0: the Berkeley DB default).
+    static std::unique_ptr<PolicyCache> open(const std::string& dir, bdb::Status& status,
+                                             std::uint64_t cache_bytes = 0);
+    // The same at the configuration's cache_dir with sts_cache_memory_kb.
+    static std::unique_ptr<PolicyCache> open(const config::Config& config, bdb::Status& status);
     ~PolicyCache();
     PolicyCache(const PolicyCache&) = delete;
     PolicyCache& operator=(const PolicyCache&) = delete;
@@ -61,9 +67,14 @@ public:
                        bool nosync);
     bdb::Status remove(std::string_view domain, bool& existed);
     CacheListing list();
+    // At most `limit` rows (and corrupt keys) in key order, starting after
+    // `after` ("" : from the first): lets a walk over every row hold one
+    // batch in memory, whatever the number of rows. An empty batch ends it.
+    CacheListing list_after(std::string_view after, std::size_t limit);
     bdb::Status purge(std::size_t& removed);
     bdb::Status checkpoint();
     const std::string& dir() const { return dir_; }
+    std::uint64_t cache_bytes() const;  // of the open environment
 
 private:
     PolicyCache() = default;
@@ -73,7 +84,8 @@ private:
     bdb::Status read_row(DB_TXN* txn, std::string_view domain, std::uint32_t flags, RowRead& out);
 
     std::string dir_;
-    std::shared_mutex mutex_;  // exclusive only while reopening
+    std::uint64_t cache_bytes_ = 0;  // requested; used again when reopening
+    mutable std::shared_mutex mutex_;  // exclusive only while reopening
     unsigned generation_ = 0;
     std::shared_ptr<bdb::Environment> env_;
     bdb::DbPtr db_;  // closed before env_

@@ -267,24 +267,19 @@ GetResult refresh_domain(std::string_view domain, dns::Resolver& resolver, Fetch
     return miss(c, *key, row, false, state);
 }
 
-RefreshStats refresh(dns::Resolver& resolver, Fetcher& fetcher, PolicyCache& cache, Clock& clock,
-                     const config::Config& config) {
-    RefreshStats stats;
-    Ctx c{resolver, fetcher, cache, config, now_of(clock)};
-    auto unused = floor<seconds>(config.duration("sts_unused_expiry"));
-    auto before = floor<seconds>(config.duration("sts_refresh_before_expiry"));
-    CacheListing listing = cache.list();
-    if (!listing.status.ok()) {
-        logging::error("sts refresh: listing the cache failed: " + listing.status.error);
-        return stats;
-    }
+namespace {
+
+// One batch of refresh(): drops, then renews with up to sts_refresh_concurrency threads.
+void refresh_batch(Ctx& c, CacheListing& batch, RefreshStats& stats) {
+    auto unused = floor<seconds>(c.config.duration("sts_unused_expiry"));
+    auto before = floor<seconds>(c.config.duration("sts_refresh_before_expiry"));
     auto drop = [&](const std::string& key) {
         bool existed = false;
-        if (cache.remove(key, existed).ok() && existed) ++stats.dropped;
+        if (c.cache.remove(key, existed).ok() && existed) ++stats.dropped;
     };
-    for (const auto& key : listing.corrupt) drop(key);
+    for (const auto& key : batch.corrupt) drop(key);
     std::vector<CacheRow> renew;
-    for (auto& row : listing.rows) {
+    for (auto& row : batch.rows) {
         if (c.now - row.last_use >= unused)
             drop(row.domain);  // seed: unused for long
         else if (row.backoff && !usable(row, c.now))
@@ -302,14 +297,35 @@ RefreshStats refresh(dns::Resolver& resolver, Fetcher& fetcher, PolicyCache& cac
             (r.policy && !r.fallback ? refreshed : failed)++;
         }
     };
-    auto concurrency = static_cast<std::size_t>(config.integer("sts_refresh_concurrency"));
+    auto concurrency = static_cast<std::size_t>(c.config.integer("sts_refresh_concurrency"));
     std::size_t threads = std::min(renew.size(), std::max<std::size_t>(1, concurrency));
     std::vector<std::thread> pool;
     for (std::size_t i = 1; i < threads; ++i) pool.emplace_back(worker);
     worker();
     for (auto& t : pool) t.join();
-    stats.refreshed = refreshed;
-    stats.failed = failed;
+    stats.refreshed += refreshed;
+    stats.failed += failed;
+}
+
+}  // namespace
+
+RefreshStats refresh(dns::Resolver& resolver, Fetcher& fetcher, PolicyCache& cache, Clock& clock,
+                     const config::Config& config, std::size_t batch_size) {
+    RefreshStats stats;
+    Ctx c{resolver, fetcher, cache, config, now_of(clock)};
+    std::string after;
+    for (;;) {
+        CacheListing batch = cache.list_after(after, std::max<std::size_t>(1, batch_size));
+        if (!batch.status.ok()) {
+            logging::error("sts refresh: listing the cache failed: " + batch.status.error);
+            break;
+        }
+        if (batch.rows.empty() && batch.corrupt.empty()) break;
+        std::string last = batch.rows.empty() ? batch.corrupt.back() : batch.rows.back().domain;
+        if (!batch.corrupt.empty()) last = std::max(last, batch.corrupt.back());
+        refresh_batch(c, batch, stats);
+        after = std::move(last);
+    }
     logging::info("sts refresh: " + logging::fields({{"refreshed", std::to_string(stats.refreshed)},
                                                      {"failed", std::to_string(stats.failed)},
                                                      {"dropped", std::to_string(stats.dropped)}}));

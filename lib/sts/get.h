@@ -74,6 +74,8 @@ struct Lookup {
 
 inline constexpr std::chrono::seconds kRevalidateInterval{300};
 inline constexpr std::chrono::seconds kLastUseGranularity{60};
+// refresh() reads the cache this many rows at a time.
+inline constexpr std::size_t kRefreshBatch = 1000;
 
 Lookup lookup_cached(std::string_view domain, PolicyCache& cache, Clock& clock);
 
@@ -96,8 +98,10 @@ struct RefreshStats {
     int dropped = 0;
 };
 
+// Reads the cache `batch` rows at a time (memory bounded whatever the
+// number of cached policies).
 RefreshStats refresh(dns::Resolver& resolver, Fetcher& fetcher, PolicyCache& cache, Clock& clock,
-                     const config::Config& config);
+                     const config::Config& config, std::size_t batch = kRefreshBatch);
 
 // A valid cached policy is kept when the discovery or fetch fails (fallback);
 // otherwise the outcome is stored as get() stores a miss.

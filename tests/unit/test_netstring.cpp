@@ -73,6 +73,7 @@ class NetstringTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(oversize_refused_before_payload);
     CPPUNIT_TEST(partial_is_not_idle);
     CPPUNIT_TEST(encode_round_trip);
+    CPPUNIT_TEST(append_after_existing_output);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -124,6 +125,27 @@ public:
         CPPUNIT_ASSERT(d.feed(rest) == netstring::Decoder::Status::Message);
         CPPUNIT_ASSERT_EQUAL(std::string("abc"), d.payload());
         CPPUNIT_ASSERT(d.idle());
+    }
+
+    // append() writes replies back to back into a connection's output buffer.
+    void append_after_existing_output() {
+        struct Case {
+            const char* label;
+            std::string before;
+            std::string payload;
+            std::string expected;
+        } cases[] = {
+            {"empty output, empty payload", "", "", "0:,"},
+            {"after a reply", "9:NOTFOUND ,", "OK", "9:NOTFOUND ,2:OK,"},
+            {"ten bytes: two digits", "x", "0123456789", "x10:0123456789,"},
+            {"hundred bytes: three digits", "", std::string(100, 'a'), "100:" + std::string(100, 'a') + ","},
+        };
+        for (const auto& c : cases) {
+            std::string out = c.before;
+            netstring::append(out, c.payload);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.expected, out);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, netstring::encode(c.payload), out.substr(c.before.size()));
+        }
     }
 
     void encode_round_trip() {

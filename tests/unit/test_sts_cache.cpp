@@ -11,6 +11,7 @@
 #include <csignal>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 #include "common/sts_cache_fixture.h"
 #include "fake_sts.h"
@@ -41,9 +42,48 @@ class StsCacheTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(corrupt_row_is_absent);
     CPPUNIT_TEST(open_fails_on_file);
     CPPUNIT_TEST(concurrent_updates_lose_nothing);
+    CPPUNIT_TEST(cache_memory_is_applied);
+    CPPUNIT_TEST(list_after_in_batches);
     CPPUNIT_TEST_SUITE_END();
 
 public:
+    // sts_cache_memory_kb sizes the memory pool of a new environment; a
+    // process joining an existing one gets the size it was created with.
+    void cache_memory_is_applied() {
+        struct Case {
+            const char* label;
+            const char* setting;  // "" : the default
+            std::uint64_t expected_kib;
+        } cases[] = {
+            {"default", "", 256},
+            {"one MiB", "sts_cache_memory_kb = 1024", 1024},
+            {"smallest", "sts_cache_memory_kb = 64", 64},
+            {"four MiB", "sts_cache_memory_kb = 4096", 4096},
+        };
+        for (const auto& c : cases) {
+            testing::ScratchDir dir;
+            config::Loader loader;
+            loader.load_text(std::string("cache_dir = ") + dir.path() + "\n" + c.setting + "\n", "test");
+            auto config = loader.finish();
+            CPPUNIT_ASSERT_MESSAGE(c.label, config != nullptr);
+            bdb::Status status;
+            auto cache = sts::PolicyCache::open(*config, status);
+            CPPUNIT_ASSERT_MESSAGE(std::string(c.label) + ": " + status.error, cache != nullptr);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, dir.path(), cache->dir());
+            // Berkeley DB adds its own overhead to small pools (about 25%).
+            std::uint64_t kib = cache->cache_bytes() / 1024;
+            CPPUNIT_ASSERT_MESSAGE(std::string(c.label) + ": " + std::to_string(kib) + " KiB",
+                                   kib >= c.expected_kib && kib <= c.expected_kib * 3 / 2);
+            std::uint64_t created = cache->cache_bytes();
+            int joined = in_child([&] {
+                bdb::Status s;
+                auto other = sts::PolicyCache::open(dir.path(), s, 8192 * 1024);
+                return other && other->cache_bytes() == created;
+            });
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(c.label) + ": a joining process", 0, joined);
+        }
+    }
+
     void put_get_every_field() {
         testing::ScratchDir dir;
         auto cache = open_cache(dir.path());
@@ -157,6 +197,38 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("c.example"), listing.rows[2].domain);
         CPPUNIT_ASSERT(listing.rows[2].policy.mode == sts::Mode::Testing);
         CPPUNIT_ASSERT(listing.corrupt.empty());
+    }
+
+    // list_after() walks the rows in bounded batches (sts::refresh uses it).
+    void list_after_in_batches() {
+        testing::ScratchDir dir;
+        auto cache = open_cache(dir.path());
+        for (const char* d : {"e.example", "c.example", "a.example", "d.example", "b.example"})
+            CPPUNIT_ASSERT(cache->put(make_row(d, sts::Mode::Enforce, 5)).ok());
+        struct Case {
+            const char* label;
+            std::string after;
+            std::size_t limit;
+            std::vector<std::string> expected;
+        } cases[] = {
+            {"first batch", "", 2, {"a.example", "b.example"}},
+            {"after an existing key", "b.example", 2, {"c.example", "d.example"}},
+            {"after a key between rows", "bb.example", 2, {"c.example", "d.example"}},
+            {"the last, short batch", "d.example", 2, {"e.example"}},
+            {"past the end", "e.example", 2, {}},
+            {"no limit in reach", "", 10, {"a.example", "b.example", "c.example", "d.example", "e.example"}},
+        };
+        for (const auto& c : cases) {
+            auto batch = cache->list_after(c.after, c.limit);
+            CPPUNIT_ASSERT_MESSAGE(c.label, batch.status.ok());
+            std::vector<std::string> got;
+            for (const auto& row : batch.rows) got.push_back(row.domain);
+            CPPUNIT_ASSERT_MESSAGE(c.label, got == c.expected);
+            for (const auto& row : batch.rows)
+                CPPUNIT_ASSERT_MESSAGE(c.label, row.policy.mode == sts::Mode::Enforce &&
+                                                    row.policy.mx == std::vector<std::string>{"mx." + row.domain});
+            CPPUNIT_ASSERT_MESSAGE(c.label, batch.corrupt.empty());
+        }
     }
 
     void purge_removes_all() {

@@ -347,7 +347,14 @@ public:
         CPPUNIT_ASSERT_EQUAL(1, f.resolver.total());
     }
 
+    // The same outcome whatever the batch refresh() reads the cache in
+    // (rows in key order: failing, gone, later, soon, unused).
     void refresh_renews_and_drops() {
+        for (std::size_t batch : {std::size_t(1), std::size_t(2), sts::kRefreshBatch}) refresh_in_batches(batch);
+    }
+
+    void refresh_in_batches(std::size_t batch) {
+        const std::string label = "batch " + std::to_string(batch);
         Fixture f;
         auto seed = [&](const std::string& d, std::uint32_t max_age, bool fetch_ok) {
             f.resolver.txt("_mta-sts." + d, {"v=STSv1; id=one"});
@@ -374,12 +381,12 @@ public:
         f.get("gone.example");                       // no record: a negative row...
         f.advance(600);                              // ...that has expired: dropped
         testing::LockedResolver locked(f.resolver);  // refresh() asks from worker threads
-        auto stats = sts::refresh(locked, f.fetcher, *f.cache, f.clock, f.config);
-        CPPUNIT_ASSERT_EQUAL(1, stats.refreshed);
-        CPPUNIT_ASSERT_EQUAL(1, stats.failed);
-        CPPUNIT_ASSERT_EQUAL(2, stats.dropped);
+        auto stats = sts::refresh(locked, f.fetcher, *f.cache, f.clock, f.config, batch);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(label, 1, stats.refreshed);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(label, 1, stats.failed);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(label, 2, stats.dropped);
         auto listing = f.cache->list();
-        CPPUNIT_ASSERT_EQUAL(std::size_t(3), listing.rows.size());
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(label, std::size_t(3), listing.rows.size());
         CPPUNIT_ASSERT_EQUAL(std::string("failing.example"), listing.rows[0].domain);
         CPPUNIT_ASSERT_EQUAL(std::string("later.example"), listing.rows[1].domain);
         CPPUNIT_ASSERT_EQUAL(std::string("soon.example"), listing.rows[2].domain);
