@@ -66,7 +66,8 @@ public:
 
 // How much the writer holds back and for how long (history.cpp). The queue
 // bound is in bytes of encoded rows, so memory stays bounded however large
-// the evaluations; what does not fit is dropped.
+// the evaluations; what does not fit is dropped. (While the writer thread
+// stores one queue's rows, the next fills: at most twice queue_bytes.)
 struct WriterLimits {
     std::size_t queue_bytes = 1024 * 1024;
     std::size_t batch_rows = 256;                 // rows per transaction; a full batch wakes the writer
