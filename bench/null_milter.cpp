@@ -1,8 +1,10 @@
 // null-milter: a libmilter filter that does nothing, the floor of the
 // benchmark: what the milter protocol and libmilter cost by themselves for a
 // filter that must see what a DMARC filter sees. It negotiates exactly the
-// steps and no-reply flags mtaguard-milter does (connect, HELO, MAIL and
-// headers without replies where offered; no RCPT, DATA, body, EOH) and
+// steps and no-reply flags mtaguard-milter does (connect, HELO, MAIL, RCPT
+// and headers, without replies to HELO, RCPT and headers where offered; no
+// DATA, body, EOH; RCPT because the report history records recipient
+// domains) and
 // answers "continue" to everything. A filter registering only xxfi_eom would
 // get no headers at all, which no DMARC filter can do, and would measure a
 // different protocol exchange.
@@ -13,8 +15,8 @@
 
 namespace {
 
-constexpr unsigned long kSteps = SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOBODY | SMFIP_NOEOH | SMFIP_NOUNKNOWN |
-                                 SMFIP_NR_HDR | SMFIP_NR_HELO;
+constexpr unsigned long kSteps = SMFIP_NODATA | SMFIP_NOBODY | SMFIP_NOEOH | SMFIP_NOUNKNOWN | SMFIP_NR_HDR |
+                                 SMFIP_NR_HELO | SMFIP_NR_RCPT;
 
 sfsistat negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned long, unsigned long,
                    unsigned long* pf0, unsigned long* pf1, unsigned long* pf2, unsigned long* pf3) {
@@ -30,6 +32,7 @@ sfsistat no_reply(SMFICTX* ctx, unsigned long flag) {
 sfsistat connect(SMFICTX*, char*, _SOCK_ADDR*) { return SMFIS_CONTINUE; }
 sfsistat helo(SMFICTX* ctx, char*) { return no_reply(ctx, SMFIP_NR_HELO); }
 sfsistat envfrom(SMFICTX*, char**) { return SMFIS_CONTINUE; }
+sfsistat envrcpt(SMFICTX* ctx, char**) { return no_reply(ctx, SMFIP_NR_RCPT); }
 sfsistat header(SMFICTX* ctx, char*, char*) { return no_reply(ctx, SMFIP_NR_HDR); }
 sfsistat eom(SMFICTX*) { return SMFIS_CONTINUE; }
 sfsistat close(SMFICTX* ctx) {
@@ -51,6 +54,7 @@ int main(int argc, char** argv) {
     desc.xxfi_connect = connect;
     desc.xxfi_helo = helo;
     desc.xxfi_envfrom = envfrom;
+    desc.xxfi_envrcpt = envrcpt;
     desc.xxfi_header = header;
     desc.xxfi_eom = eom;
     desc.xxfi_close = close;

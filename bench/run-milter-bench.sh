@@ -11,8 +11,9 @@
 # delayed-ACK stalls that TCP adds to multi-packet milter replies).
 # Prints messages/s, p50 and p99 latency at 1, 8 and 32 connections, the
 # ratios mtaguard/OpenDMARC and mtaguard/null, each filter's CPU time per
-# message (utime+stime of its processes from /proc: the steadier figure on a
-# shared machine, where the load generator competes for the CPU) and peak RSS. Record results in bench/README.md.
+# message (utime+stime of its processes from /proc, and the two apart: the
+# steadier figure on a shared machine, where the load generator competes for
+# the CPU) and peak RSS. Record results in bench/README.md.
 set -euo pipefail
 BUILD=$(cd "${1:-$(dirname "$0")/../build}" && pwd)
 MESSAGES=${MESSAGES:-2000}
@@ -74,22 +75,29 @@ declare -A rate p99 cpu
 # CPU ticks (utime+stime) of every process of a filter: mtaguard-milter is a
 # supervisor and its libmilter worker.
 pids_of() { pgrep -x "$1" | tr '\n' ' '; }
-ticks() {
-    local t=0 p
-    for p in $(pids_of "$1"); do t=$((t + $(awk '{ print $14 + $15 }' /proc/"$p"/stat))); done
-    echo "$t"
+ticks() {  # "USER SYSTEM" clock ticks
+    local u=0 k=0 p
+    for p in $(pids_of "$1"); do
+        read -r pu pk < <(awk '{ print $14, $15 }' /proc/"$p"/stat)
+        u=$((u + pu)); k=$((k + pk))
+    done
+    echo "$u $k"
 }
 HZ=$(getconf CLK_TCK)
 declare -A proc=([mtaguard]=mtaguard-milter [opendmarc]=opendmarc [null]=null-milter)
+us_per_msg() { awk -v t="$1" -v hz="$HZ" -v n="$2" 'BEGIN { printf "%.0f", t * 1e6 / hz / n }'; }
 run() {  # run NAME SOCKET CONNECTIONS EXPECT
-    local out before after
-    before=$(ticks "${proc[$1]}")
+    local out bu bk au ak n
+    read -r bu bk < <(ticks "${proc[$1]}")
     out=$("$BUILD/bench/milter-load" --socket "unix:$work/$2.sock" --connections "$3" \
         --messages $((MESSAGES / $3 + 1)) --domains "$DOMAINS" --authserv-id bench.example --expect "$4") || true
-    after=$(ticks "${proc[$1]}")
-    cpu[$1/$3]=$(awk -v a="$after" -v b="$before" -v hz="$HZ" -v n="$(( (MESSAGES / $3 + 1) * $3 ))" \
-        'BEGIN { printf "%.0f", (a - b) * 1e6 / hz / n }')
-    echo "$1 $out cpu_us_per_msg=${cpu[$1/$3]}"
+    read -r au ak < <(ticks "${proc[$1]}")
+    n=$(( (MESSAGES / $3 + 1) * $3 ))
+    cpu[$1/$3]=$(us_per_msg $((au - bu + ak - bk)) "$n")
+    local user sys
+    user=$(us_per_msg $((au - bu)) "$n")
+    sys=$(us_per_msg $((ak - bk)) "$n")
+    echo "$1 $out cpu_us_per_msg=${cpu[$1/$3]} user_us=$user sys_us=$sys"
     rate[$1/$3]=$(sed -E 's/.*msgs_per_s=([0-9]+).*/\1/' <<<"$out")
     p99[$1/$3]=$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$out")
 }
@@ -108,11 +116,17 @@ for c in 1 8 32; do
         "$(awk "BEGIN{printf \"%.2f\", ${rate[mtaguard/$c]}/${rate[null/$c]}}")" \
         "${cpu[mtaguard/$c]}/${cpu[opendmarc/$c]}" "${cpu[null/$c]}"
 done
+# Peak RSS (VmHWM) of the largest process of each filter, and of each
+# process; then, at the end, the memory each process has to itself
+# (Private_Clean + Private_Dirty: what it costs beyond the shared library
+# pages, which make most of RSS and vary with the page cache).
 for name in mtaguard-milter opendmarc null-milter; do
-    peak=0
+    peak=0 each="" private=""
     for pid in $(pids_of "$name"); do
         v=$(awk '/VmHWM/ {print $2}' /proc/"$pid"/status)
+        each="$each $v"
         [ "$v" -gt "$peak" ] && peak=$v
+        private="$private $(awk '/^Private_(Clean|Dirty):/ { t += $2 } END { print t }' /proc/"$pid"/smaps_rollup)"
     done
-    echo "peak RSS $name: $peak KiB"
+    echo "peak RSS $name: $peak KiB (per process:$each; private now:$private KiB)"
 done

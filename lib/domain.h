@@ -49,5 +49,7 @@ std::string_view parent(std::string_view ascii_name);
 
 // ASCII lowercase; names are compared in this form.
 std::string lower(std::string_view s);
+// ASCII case-insensitive equality, without building lowercase copies.
+bool iequals(std::string_view a, std::string_view b);
 
 }  // namespace domain

@@ -100,29 +100,49 @@ void write(Level level, std::string_view message) {
     }
 }
 
-std::string quote_value(std::string_view value) {
-    bool plain = !value.empty();
+namespace {
+
+bool needs_quotes(std::string_view value) {
+    if (value.empty()) return true;
     for (char c : value)
-        if (c == ' ' || c == '\t' || c == '"' || c == '=' || c == '\\' ||
-            static_cast<unsigned char>(c) < 0x20)
-            plain = false;
-    if (plain) return std::string(value);
-    std::string out = "\"";
+        if (c == ' ' || c == '\t' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20)
+            return true;
+    return false;
+}
+
+// Appends `value` as quote_value() would return it (no temporary string:
+// fields() runs once per message in the milter).
+void append_value(std::string& out, std::string_view value) {
+    if (!needs_quotes(value)) {
+        out += value;
+        return;
+    }
+    out += '"';
     for (char c : value) {
         if (c == '"' || c == '\\') out += '\\';
-        if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-        out += c;
+        out += static_cast<unsigned char>(c) < 0x20 ? ' ' : c;
     }
-    return out + "\"";
+    out += '"';
+}
+
+}  // namespace
+
+std::string quote_value(std::string_view value) {
+    std::string out;
+    append_value(out, value);
+    return out;
 }
 
 std::string fields(std::initializer_list<Field> pairs) {
+    std::size_t size = 0;
+    for (const auto& [key, value] : pairs) size += key.size() + value.size() + 4;
     std::string out;
+    out.reserve(size);
     for (const auto& [key, value] : pairs) {
         if (!out.empty()) out += ' ';
         out += key;
         out += '=';
-        out += quote_value(value);
+        append_value(out, value);
     }
     return out;
 }

@@ -12,6 +12,7 @@
 // is logged and the old one stays. SIGTERM stops cleanly: libmilter finishes,
 // removes its unix socket, and the pid file is removed.
 #include <libmilter/mfapi.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,6 +31,12 @@
 namespace {
 
 constexpr int kExitConfig = 2;
+// glibc malloc gives each new thread an arena of its own, up to eight per
+// core; libmilter runs one thread per connection, so at 32 connections a
+// dozen arenas each keep their own free memory (megabytes of peak RSS).
+// The work per message is small and the threads spend their time in
+// read/poll, so a couple of shared arenas cost no measurable contention.
+constexpr int kMallocArenas = 2;
 constexpr int kExitFailure = 1;
 
 struct Options {
@@ -131,6 +138,7 @@ int fail(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    mallopt(M_ARENA_MAX, kMallocArenas);  // before any thread starts
     Options opt;
     int c;
     while ((c = getopt(argc, argv, "c:o:nfh")) != -1) {

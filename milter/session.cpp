@@ -13,9 +13,7 @@
 namespace milter {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && domain::lower(a) == domain::lower(b);
-}
+using domain::iequals;
 
 // Cut an oversized value so the parsers see it is too long without our
 // keeping all of it.
@@ -190,14 +188,14 @@ Outcome Session::end_of_message(std::string queue_id, const Evaluator& evaluate)
     for (std::size_t i = 0; i < message_.authres_ids.size(); ++i) {
         bool forged = claims_own_id(message_.authres_ids[i], runtime_->authserv_id, facts.queue_id);
         if (forged) out.delete_authres.push_back(static_cast<int>(i) + 1);
-        else if (i < facts.authentication_results.size()) believed.push_back(facts.authentication_results[i]);
+        else if (i < facts.authentication_results.size()) believed.push_back(std::move(message_.facts.authentication_results[i]));
     }
     std::reverse(out.delete_authres.begin(), out.delete_authres.end());
     if (message_.from_overflow) return out;
 
-    dmarc::MessageFacts trusted = facts;
-    trusted.authentication_results = std::move(believed);
-    dmarc::Verdict v = evaluate(trusted);
+    // The believed results replace the collected ones (no copy of the facts).
+    message_.facts.authentication_results.swap(believed);
+    dmarc::Verdict v = evaluate(facts);
     record_history(v);
 
     out.action = v.action;

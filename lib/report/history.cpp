@@ -1,18 +1,25 @@
 // history: the writer thread that stores the milter's evaluations and the
 // reader `mtaguard report` uses (contract in history.h, layout in store.h).
 //
-// The message path only takes a mutex to append to a bounded queue
-// (kQueueCapacity) and signals a condition variable; the writer thread takes
-// up to kBatchSize evaluations at a time and stores them in one transaction.
-// A full queue, a failed transaction (full disk, database error) drops the
-// evaluations concerned: mail is never delayed or failed for the sake of
-// reports. Drops are logged at most once per kLogInterval with a count.
-// When another process has recovered the environment (DB_RUNRECOVERY) the
-// writer closes its handles and opens the store again.
+// The message path encodes the evaluation (record.h) and takes a mutex to
+// append the row to a queue bounded in bytes (WriterLimits::queue_bytes);
+// it wakes the writer thread only when the thread sleeps with nothing queued
+// or when a batch (batch_rows) is complete, so a busy milter pays one wake-up
+// per batch, not one per message. The writer thread otherwise waits at most
+// max_delay after the first queued row, then stores what is queued, in
+// transactions of at most batch_rows rows committed without a log flush
+// (DB_TXN_WRITE_NOSYNC: a crash of the host may lose the last rows; the
+// store stays consistent). A full queue or a failed transaction (full disk,
+// database error) drops the evaluations concerned: mail is never delayed or
+// failed for the sake of reports. Drops are logged at most once per
+// kLogInterval with a count. When another process has recovered the
+// environment (DB_RUNRECOVERY) the writer closes its handles and opens the
+// store again.
 #include "report/history.h"
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -26,15 +33,16 @@
 namespace report {
 namespace {
 
-constexpr std::size_t kQueueCapacity = 10000;
-constexpr std::size_t kBatchSize = 256;
 constexpr std::chrono::seconds kLogInterval{60};
+// What a queued row costs beyond its bytes (deque slot, vector, malloc).
+constexpr std::size_t kRowOverhead = sizeof(std::int64_t) + sizeof(std::vector<std::uint8_t>) + 16;
 
 // Counts dropped evaluations and logs them, at most once per kLogInterval.
 class DropLog {
 public:
     void drop(std::size_t count, const std::string& why) {
         dropped_ += count;
+        total_ += count;
         auto now = std::chrono::steady_clock::now();
         if (logged_once_ && now - last_ < kLogInterval) return;
         logging::warning("report history: dropped evaluations " +
@@ -43,16 +51,25 @@ public:
         last_ = now;
         logged_once_ = true;
     }
+    std::uint64_t total() const { return total_; }
 
 private:
     std::size_t dropped_ = 0;
+    std::uint64_t total_ = 0;
     std::chrono::steady_clock::time_point last_{};
     bool logged_once_ = false;
 };
 
+// An encoded evaluation waiting for the writer thread.
+struct Row {
+    std::int64_t time = 0;
+    std::vector<std::uint8_t> bytes;
+};
+
 class Writer : public HistoryWriter {
 public:
-    Writer(std::unique_ptr<Store> store, std::string dir) : store_(std::move(store)), dir_(std::move(dir)) {
+    Writer(std::unique_ptr<Store> store, std::string dir, const WriterLimits& limits)
+        : store_(std::move(store)), dir_(std::move(dir)), limits_(limits) {
         thread_ = std::thread([this] { run(); });
     }
 
@@ -66,65 +83,101 @@ public:
     }
 
     void record(Evaluation evaluation) override {
+        Row row{evaluation.time, encode(evaluation)};
+        std::size_t cost = row.bytes.size() + kRowOverhead;
         std::unique_lock lock(mutex_);
-        if (queue_.size() >= kQueueCapacity) {
+        if (queued_bytes_ + cost > limits_.queue_bytes) {
             queue_drops_.drop(1, "queue full");
             return;
         }
-        queue_.push_back(std::move(evaluation));
+        queue_.push_back(std::move(row));
+        queued_bytes_ += cost;
+        bool wake = state_ == State::Idle || (state_ == State::Gathering && queue_.size() >= limits_.batch_rows);
+        if (wake) state_ = State::Woken;  // one notification is enough
         lock.unlock();
-        wake_.notify_one();
+        if (wake) wake_.notify_one();
     }
 
     void flush() override {
         std::unique_lock lock(mutex_);
-        idle_.wait(lock, [this] { return queue_.empty() && !writing_; });
+        ++flush_requests_;
+        wake_.notify_one();
+        idle_.wait(lock, [this] { return queue_.empty() && state_ != State::Writing; });
+        --flush_requests_;
+    }
+
+    std::uint64_t dropped() override {
+        std::lock_guard lock(mutex_);
+        return queue_drops_.total() + write_drops_total_;
     }
 
 private:
+    // Idle: nothing queued, waiting for a row. Gathering: rows queued,
+    // waiting up to max_delay for a full batch. Woken: notified, not yet
+    // running. Writing: storing rows, the mutex released.
+    enum class State { Idle, Gathering, Woken, Writing };
+
+    bool batch_due() const { return stopping_ || flush_requests_ > 0 || queue_.size() >= limits_.batch_rows; }
+
+    // Waits for work; false when stopping with nothing left. Takes the queue.
+    bool take(std::deque<Row>& rows) {
+        std::unique_lock lock(mutex_);
+        state_ = State::Idle;
+        idle_.notify_all();
+        wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (!batch_due()) {
+            state_ = State::Gathering;
+            wake_.wait_for(lock, limits_.max_delay, [this] { return batch_due(); });
+        }
+        if (queue_.empty() && stopping_) return false;
+        rows.swap(queue_);
+        queued_bytes_ = 0;
+        state_ = State::Writing;
+        return true;
+    }
+
     void run() {
-        std::vector<Evaluation> batch;
-        for (;;) {
-            {
-                std::unique_lock lock(mutex_);
-                writing_ = false;
-                idle_.notify_all();
-                wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-                if (queue_.empty() && stopping_) return;
-                while (!queue_.empty() && batch.size() < kBatchSize) {
-                    batch.push_back(std::move(queue_.front()));
-                    queue_.pop_front();
-                }
-                writing_ = true;
+        std::deque<Row> rows;
+        while (take(rows)) {
+            while (!rows.empty()) {
+                std::size_t n = std::min(rows.size(), limits_.batch_rows);
+                write(rows, n);
+                rows.erase(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(n));
             }
-            write(batch);
-            batch.clear();
         }
     }
 
-    // One transaction per batch (retried on deadlock); on failure the whole
-    // batch is dropped.
-    void write(const std::vector<Evaluation>& batch) {
+    // The first `n` rows in one transaction (retried on deadlock); on
+    // failure they are all dropped.
+    void write(const std::deque<Row>& rows, std::size_t n) {
         if (!store_) {
             reopen();
-            if (!store_) return write_drops_.drop(batch.size(), "store closed");
+            if (!store_) return drop_written(n, "store closed");
         }
         std::uint32_t first = sequence_;
-        bdb::Status status = bdb::run_txn(store_->env(), [&](DB_TXN* txn) {
-            sequence_ = first;  // a retry reuses the same keys
-            for (const auto& evaluation : batch) {
-                auto key = Store::evaluation_key(evaluation.time, pid_, ++sequence_);
-                auto row = encode(evaluation);
-                DBT k = bdb::in_dbt(key.data(), key.size());
-                DBT v = bdb::in_dbt(row.data(), row.size());
-                if (int rc = store_->evaluations()->put(store_->evaluations(), txn, &k, &v, 0); rc != 0)
-                    return rc;
-            }
-            return 0;
-        });
+        bdb::Status status = bdb::run_txn(
+            store_->env(),
+            [&](DB_TXN* txn) {
+                sequence_ = first;  // a retry reuses the same keys
+                for (std::size_t i = 0; i < n; ++i) {
+                    auto key = Store::evaluation_key(rows[i].time, pid_, ++sequence_);
+                    DBT k = bdb::in_dbt(key.data(), key.size());
+                    DBT v = bdb::in_dbt(rows[i].bytes.data(), rows[i].bytes.size());
+                    if (int rc = store_->evaluations()->put(store_->evaluations(), txn, &k, &v, 0); rc != 0)
+                        return rc;
+                }
+                return 0;
+            },
+            /*nosync=*/true);
         if (status.ok()) return;
-        write_drops_.drop(batch.size(), status.error);
+        drop_written(n, status.error);
         if (status.run_recovery()) reopen();
+    }
+
+    void drop_written(std::size_t n, const std::string& why) {
+        write_drops_.drop(n, why);
+        std::lock_guard lock(mutex_);
+        write_drops_total_ = write_drops_.total();
     }
 
     // Another process recovered the environment under us (bdb.h): every
@@ -138,16 +191,20 @@ private:
 
     std::unique_ptr<Store> store_;  // writer thread only; null after a failed reopen
     const std::string dir_;
+    const WriterLimits limits_;
     const std::uint32_t pid_ = static_cast<std::uint32_t>(getpid());
     std::uint32_t sequence_ = 0;  // writer thread only
     DropLog write_drops_;         // writer thread only
     std::mutex mutex_;
-    std::condition_variable wake_;  // the writer thread waits for work
-    std::condition_variable idle_;  // flush() waits for the writer thread
-    std::deque<Evaluation> queue_;  // guarded by mutex_
-    bool writing_ = true;           // guarded by mutex_; a batch is being written
-    DropLog queue_drops_;           // guarded by mutex_
-    bool stopping_ = false;         // guarded by mutex_
+    std::condition_variable wake_;     // the writer thread waits for work
+    std::condition_variable idle_;     // flush() waits for the writer thread
+    std::deque<Row> queue_;            // guarded by mutex_
+    std::size_t queued_bytes_ = 0;     // guarded by mutex_
+    State state_ = State::Writing;     // guarded by mutex_
+    int flush_requests_ = 0;           // guarded by mutex_
+    std::uint64_t write_drops_total_ = 0;  // guarded by mutex_
+    DropLog queue_drops_;              // guarded by mutex_
+    bool stopping_ = false;            // guarded by mutex_
     std::thread thread_;
 };
 
@@ -272,10 +329,11 @@ std::string history_dir(const config::Config& config) {
     return config.str("cache_dir") + "/reports";
 }
 
-std::unique_ptr<HistoryWriter> open_history_writer(const config::Config& config, std::string& error) {
+std::unique_ptr<HistoryWriter> open_history_writer(const config::Config& config, std::string& error,
+                                                   const WriterLimits& limits) {
     auto store = Store::open(history_dir(config), true, error);
     if (!store) return nullptr;
-    return std::make_unique<Writer>(std::move(store), history_dir(config));
+    return std::make_unique<Writer>(std::move(store), history_dir(config), limits);
 }
 
 std::unique_ptr<HistoryReader> open_history_reader(const config::Config& config, bool create,

@@ -10,6 +10,7 @@
 // `mtaguard report`.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -63,11 +64,24 @@ public:
     // Waits until everything recorded so far is written (or dropped). Not for
     // the message path: for shutdown and tests.
     virtual void flush() {}
+    // Evaluations dropped so far (full queue, failed writes).
+    virtual std::uint64_t dropped() { return 0; }
+};
+
+// How much the writer holds back and for how long (history.cpp). The queue
+// bound is in bytes of encoded rows, so memory stays bounded however large
+// the evaluations; what does not fit is dropped. (While the writer thread
+// stores one queue's rows, the next fills: at most twice queue_bytes.)
+struct WriterLimits {
+    std::size_t queue_bytes = 1024 * 1024;
+    std::size_t batch_rows = 256;                 // rows per transaction; a full batch wakes the writer
+    std::chrono::milliseconds max_delay{1000};  // longest a queued row waits for a batch
 };
 
 // Opens (or creates) the store; nullptr with `error` set when it cannot.
 // The writer's destructor writes what is still queued, then stops its thread.
-std::unique_ptr<HistoryWriter> open_history_writer(const config::Config& config, std::string& error);
+std::unique_ptr<HistoryWriter> open_history_writer(const config::Config& config, std::string& error,
+                                                   const WriterLimits& limits = {});
 
 // Where the store lives: report_dir, or <cache_dir>/reports when report_dir
 // is empty. A directory of its own (its own Berkeley DB environment), so the

@@ -51,6 +51,7 @@ class ReportHistoryTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(sent_marks);
     CPPUNIT_TEST(missing_store);
     CPPUNIT_TEST(flush_while_open);
+    CPPUNIT_TEST(writer_limits);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -159,6 +160,38 @@ public:
         writer->record(testing::sample_evaluation(500));
         writer->flush();
         CPPUNIT_ASSERT_EQUAL(301L, count_in_child(*cfg));
+    }
+
+    // The queue is bounded in bytes: what does not fit is dropped at once
+    // (record() never waits) and counted; what fits is written in
+    // transactions of batch_rows rows, without waiting for max_delay when
+    // flushed.
+    void writer_limits() {
+        struct Case {
+            const char* label;
+            report::WriterLimits limits;
+            long records;
+            long stored;  // after flush()
+            std::uint64_t dropped;
+        };
+        const std::chrono::hours kNever{24};
+        const Case cases[] = {
+            {"no room: every row dropped", {0, 256, kNever}, 5, 0, 5},
+            {"room for one row", {400, 256, kNever}, 3, 1, 2},
+            {"batches of 7, one partial", {1024 * 1024, 7, kNever}, 20, 20, 0},
+            {"default limits", {}, 300, 300, 0},
+        };
+        for (const auto& c : cases) {
+            testing::ScratchDir dir;
+            auto cfg = config_in(dir.path(), "report_dir");
+            std::string error;
+            auto writer = report::open_history_writer(*cfg, error, c.limits);
+            CPPUNIT_ASSERT_MESSAGE(error, writer != nullptr);
+            for (long t = 1; t <= c.records; ++t) writer->record(testing::sample_evaluation(t));
+            writer->flush();
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.stored, count_in_child(*cfg));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.dropped, writer->dropped());
+        }
     }
 
     // DB_REGISTER allows one environment handle per process: read from a
