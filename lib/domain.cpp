@@ -4,10 +4,13 @@
 #include <arpa/inet.h>
 #include <idn2.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace domain {
 namespace {
+
+constexpr std::size_t kMaxAddressText = 45;  // INET6_ADDRSTRLEN without the NUL
 
 bool is_ldh(char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
@@ -17,8 +20,13 @@ std::optional<std::string> check_ascii_name(std::string_view name, const ParseOp
     if (name.empty()) return "empty domain name";
     if (name.size() > kMaxName) return "domain name longer than 253 octets";  // RFC 1035 §2.3.4
     std::size_t count = 0;
-    for (std::string_view label : labels(name)) {
-        ++count;
+    std::string_view tld;
+    // Label by label without building a list: this runs for every name of every message.
+    for (std::size_t start = 0; start <= name.size(); ++count) {
+        std::size_t dot = std::min(name.find('.', start), name.size());
+        std::string_view label = name.substr(start, dot - start);
+        start = dot + 1;
+        tld = label;
         if (label.empty()) return "empty label";
         if (label.size() > kMaxLabel) return "label longer than 63 octets";  // RFC 1035 §2.3.4
         for (std::size_t i = 0; i < label.size(); ++i) {
@@ -34,7 +42,6 @@ std::optional<std::string> check_ascii_name(std::string_view name, const ParseOp
     }
     if (count == 1 && !options.allow_single_label) return "single-label name";
     bool numeric_tld = true;
-    std::string_view tld = labels(name).back();
     for (char c : tld) numeric_tld = numeric_tld && c >= '0' && c <= '9';
     // A name whose last label is all digits would read as an IP address.
     if (numeric_tld) return "top-level label is all digits";
@@ -86,10 +93,15 @@ bool is_ip_literal(std::string_view input) {
         // RFC 5321 §4.1.3: IPv6 address literals carry the "IPv6:" tag.
         if (s.size() > 5 && lower(s.substr(0, 5)) == "ipv6:") s.remove_prefix(5);
     }
-    if (s.empty() || s.size() > 45) return false;
-    std::string text(s);
+    if (s.empty() || s.size() > kMaxAddressText) return false;
+    // A domain name is no address: IPv6 text has a colon, IPv4 text
+    // (inet_pton's dotted decimal) only digits and dots.
+    bool colon = s.find(':') != std::string_view::npos;
+    if (!colon && s.find_first_not_of("0123456789.") != std::string_view::npos) return false;
+    char text[kMaxAddressText + 1] = {};
+    s.copy(text, s.size());
     unsigned char buf[16];
-    return inet_pton(AF_INET, text.c_str(), buf) == 1 || inet_pton(AF_INET6, text.c_str(), buf) == 1;
+    return colon ? inet_pton(AF_INET6, text, buf) == 1 : inet_pton(AF_INET, text, buf) == 1;
 }
 
 ParseResult parse(std::string_view input, ParseOptions options) {

@@ -168,9 +168,25 @@ std::string select_org(std::string_view domain, const Walk& walk) {
 // RFC 9989 §4.10.1: the record at the author domain; else the one at the
 // organizational domain; else the PSD's (a psd=y record ends the walk, so it
 // is the last one found).
-Lookup lookup_treewalk(std::string_view domain, dns::Resolver& resolver) {
+// The organizational domain from a walk already made (RFC 9989 §4.10.2).
+OrgDomain org_of_walk(std::string_view domain, const Walk& walk) {
+    OrgDomain out;
+    out.queries = static_cast<int>(walk.queried.size());
+    out.authentic = walk.authentic;
+    if (!walk.error.empty()) {
+        out.error = walk.error;
+        return out;
+    }
+    out.domain = select_org(domain, walk);
+    out.ok = true;
+    return out;
+}
+
+Lookup lookup_treewalk(std::string_view domain, dns::Resolver& resolver, OrgDomain* org_out) {
     Lookup out;
     Walk walk = tree_walk(domain, resolver);
+    // Policy and organizational domain come from the same walk (§4.10.1, §4.10.2).
+    if (org_out) *org_out = org_of_walk(domain, walk);
     out.queried = walk.queried;
     out.notes = walk.notes;
     out.authentic = walk.authentic;
@@ -199,17 +215,7 @@ Lookup lookup_treewalk(std::string_view domain, dns::Resolver& resolver) {
 }
 
 OrgDomain orgdomain_treewalk(std::string_view domain, dns::Resolver& resolver) {
-    OrgDomain out;
-    Walk walk = tree_walk(domain, resolver);
-    out.queries = static_cast<int>(walk.queried.size());
-    out.authentic = walk.authentic;
-    if (!walk.error.empty()) {
-        out.error = walk.error;
-        return out;
-    }
-    out.domain = select_org(domain, walk);
-    out.ok = true;
-    return out;
+    return org_of_walk(domain, tree_walk(domain, resolver));
 }
 
 }  // namespace
@@ -244,10 +250,12 @@ std::vector<std::string> walk_names(std::string_view domain) {
 }
 
 Lookup lookup_policy(std::string_view domain, dns::Resolver& resolver, const config::Config& config,
-                     const PublicSuffixList* psl) {
-    if (discovery_method(config) == Method::TreeWalk) return lookup_treewalk(domain, resolver);
-    if (psl) return lookup_psl(domain, resolver, *psl);
-    return lookup_psl(domain, resolver, PublicSuffixList(config));
+                     const PublicSuffixList* psl, OrgDomain* org) {
+    if (discovery_method(config) == Method::TreeWalk) return lookup_treewalk(domain, resolver, org);
+    std::optional<PublicSuffixList> loaded;
+    if (!psl) psl = &loaded.emplace(config);
+    if (org) *org = orgdomain(domain, resolver, config, psl);
+    return lookup_psl(domain, resolver, *psl);
 }
 
 OrgDomain orgdomain(std::string_view domain, dns::Resolver& resolver, const config::Config& config,

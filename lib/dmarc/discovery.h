@@ -55,10 +55,6 @@ struct Lookup {
     std::string error;
 };
 
-// `psl`: a list already loaded (dmarc_discovery = psl); null loads one.
-Lookup lookup_policy(std::string_view domain, dns::Resolver& resolver, const config::Config& config,
-                     const PublicSuffixList* psl = nullptr);
-
 struct OrgDomain {
     bool ok = false;      // false: temporary DNS failure (error says which)
     std::string domain;   // the organizational domain
@@ -66,6 +62,12 @@ struct OrgDomain {
     bool authentic = false;
     std::string error;
 };
+
+// `psl`: a list already loaded (dmarc_discovery = psl); null loads one.
+// `org`, when given, receives orgdomain(domain): with a tree walk, from the
+// same walk (one walk per author domain instead of two).
+Lookup lookup_policy(std::string_view domain, dns::Resolver& resolver, const config::Config& config,
+                     const PublicSuffixList* psl = nullptr, OrgDomain* org = nullptr);
 
 OrgDomain orgdomain(std::string_view domain, dns::Resolver& resolver, const config::Config& config,
                     const PublicSuffixList* psl = nullptr);

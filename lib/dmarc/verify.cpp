@@ -76,6 +76,15 @@ public:
         return &it->second;
     }
 
+    // Policy discovery for the author domain, which also gives its
+    // organizational domain (the first of the kMaxAlignmentWalks).
+    Lookup lookup(const std::string& author) {
+        OrgDomain org;
+        Lookup lk = lookup_policy(author, dns_, config_, psl(), &org);
+        orgs_.emplace(author, std::move(org));
+        return lk;
+    }
+
 private:
     MemoResolver dns_;
     const config::Config& config_;
@@ -284,7 +293,7 @@ DomainResult verify(std::string_view author_domain, const std::vector<AuthFact>&
     const std::string author = parsed.name->ascii;
     r.author_domain = author;
     Verification v(resolver, config);
-    Lookup lk = lookup_policy(author, v.dns(), config, v.psl());
+    Lookup lk = v.lookup(author);
     switch (lk.status) {
     case LookupStatus::TempError:
         fail_with(r, Status::TempError, lk.error);
