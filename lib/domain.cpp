@@ -55,10 +55,16 @@ struct FreeDeleter {
 }  // namespace
 
 std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    std::string out;
+    append_lower(out, s);
     return out;
+}
+
+void append_lower(std::string& out, std::string_view s) {
+    std::size_t at = out.size();
+    out.append(s);
+    for (std::size_t i = at; i < out.size(); ++i)
+        if (out[i] >= 'A' && out[i] <= 'Z') out[i] = static_cast<char>(out[i] - 'A' + 'a');
 }
 
 bool iequals(std::string_view a, std::string_view b) {

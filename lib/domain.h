@@ -49,6 +49,8 @@ std::string_view parent(std::string_view ascii_name);
 
 // ASCII lowercase; names are compared in this form.
 std::string lower(std::string_view s);
+// Appends the ASCII lowercase of `s` to `out` (keys built in one buffer).
+void append_lower(std::string& out, std::string_view s);
 // ASCII case-insensitive equality, without building lowercase copies.
 bool iequals(std::string_view a, std::string_view b);
 

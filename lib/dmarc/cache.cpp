@@ -33,10 +33,14 @@ std::chrono::seconds CachingResolver::lifetime(const dns::Answer& answer) const 
 }
 
 dns::Answer CachingResolver::query(std::string_view name, dns::RrType type) {
-    std::string key = domain::lower(name);
-    if (!key.empty() && key.back() == '.') key.pop_back();
+    std::string_view bare = name;
+    if (!bare.empty() && bare.back() == '.') bare.remove_suffix(1);
+    std::string_view type_text = dns::type_name(type);
+    std::string key;
+    key.reserve(bare.size() + 1 + type_text.size());  // one allocation per lookup
+    domain::append_lower(key, bare);
     key += '/';
-    key += dns::type_name(type);
+    key += type_text;
     auto now = clock_();
     {
         std::lock_guard lock(mutex_);

@@ -203,8 +203,8 @@ Verdict evaluate(const MessageFacts& facts, dns::Resolver& resolver, const confi
 Verdict evaluate(const MessageFacts& facts, dns::Resolver& resolver, const config::Config& config, int roll) {
     Verdict v;
     TrustedResults trusted = trusted_results(facts, config);
-    v.spf = trusted.spf;
-    v.dkim = trusted.dkim;
+    v.spf = std::move(trusted.spf);
+    v.dkim = std::move(trusted.dkim);
     std::vector<Outcome> outcomes;
     std::vector<std::string> domains = author_domains(facts, outcomes);
     for (const auto& d : domains) {

@@ -19,9 +19,7 @@ bool null_sender(const MessageFacts& facts) {
 }
 
 bool contains_ci(const std::vector<std::string>& list, std::string_view id) {
-    std::string wanted = domain::lower(id);
-    return std::any_of(list.begin(), list.end(),
-                       [&](const std::string& item) { return domain::lower(item) == wanted; });
+    return std::any_of(list.begin(), list.end(), [&](const std::string& item) { return domain::iequals(item, id); });
 }
 
 void collect(const mail::AuthResult& r, bool null, TrustedResults& out) {
@@ -84,7 +82,9 @@ bool trusted_authserv_id(std::string_view id, std::string_view queue_id, const c
     // Our own id counts only bound to this queue id; a bare own id arrived
     // with the message (RFC 8601 §5) and the milter deletes it.
     if (queue_id.empty()) return false;
-    return domain::lower(id) == domain::lower(own_authserv_id(config) + "/" + std::string(queue_id));
+    std::string own = own_authserv_id(config);
+    return id.size() == own.size() + 1 + queue_id.size() && domain::iequals(id.substr(0, own.size()), own) &&
+           id[own.size()] == '/' && domain::iequals(id.substr(own.size() + 1), queue_id);
 }
 
 bool forged_own_header(std::string_view header_value, std::string_view queue_id, const config::Config& config) {
@@ -111,7 +111,7 @@ std::string identity_domain(std::string_view identity) {
     if (auto at = s.rfind('@'); at != std::string_view::npos) s.remove_prefix(at + 1);
     if (s.empty()) return "";
     auto parsed = domain::parse(s);
-    return parsed ? parsed.name->ascii : "";
+    return parsed ? std::move(parsed.name->ascii) : "";
 }
 
 TrustedResults trusted_results(const MessageFacts& facts, const config::Config& config) {

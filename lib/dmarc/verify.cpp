@@ -32,6 +32,9 @@ constexpr int kRollRange = 100;  // RFC 7489 §6.6.4: pct is a percentage
 // Organizational domains looked up per message, the author's included: a
 // bound on the DNS work a message with many DKIM signatures can cause.
 constexpr std::size_t kMaxAlignmentWalks = 10;
+// Discovery, policy, sampling and result: the parts of an explanation
+// besides one per warning and per SPF/DKIM result (a reserve, not a limit).
+constexpr std::size_t kTypicalExplanationParts = 6;
 
 // Asks each (name, type) once per verify() call and records whether every
 // answer carried the AD bit.
@@ -114,7 +117,7 @@ Match align(Verification& v, const std::string& id, const std::string& author, A
 
 std::string normalise(std::string_view name) {
     auto parsed = domain::parse(name);
-    return parsed ? parsed.name->ascii : domain::lower(name);
+    return parsed ? std::move(parsed.name->ascii) : domain::lower(name);
 }
 
 // Alignment of one method's results; explanation pieces appended to `why`.
@@ -184,6 +187,9 @@ void fail_with(DomainResult& r, Status status, std::string error) {
 
 std::string join(const std::vector<std::string>& parts, std::string_view sep) {
     std::string out;
+    std::size_t size = 0;
+    for (const auto& p : parts) size += p.size() + sep.size();
+    out.reserve(size);  // one allocation for the whole text
     for (const auto& p : parts) {
         if (!out.empty()) out += sep;
         out += p;
@@ -251,7 +257,9 @@ void evaluate_found(Verification& v, DomainResult& r, const Lookup& lk, const st
     // The organizational domain matters only for relaxed alignment of
     // different names; align() turns its DNS failure into temperror there.
     if (org.ok) r.org_domain = org.domain;
-    std::vector<std::string> why{describe_discovery(lk, author, org, discovery_method(v.config()))};
+    std::vector<std::string> why;
+    why.reserve(kTypicalExplanationParts + lk.warnings.size() + spf.size() + dkim.size());
+    why.push_back(describe_discovery(lk, author, org, discovery_method(v.config())));
     for (const auto& w : lk.warnings) why.push_back("record: " + w);
     MethodOutcome s = check_method(v, "SPF", spf, author, rec.aspf, why);
     MethodOutcome d = check_method(v, "DKIM", dkim, author, rec.adkim, why);

@@ -216,11 +216,27 @@ public:
             CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name, std::string(c.org), o.domain);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name, c.queries, dns.total());
             CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name, c.queries, o.queries);
+            // lookup_policy gives the same organizational domain; with a tree
+            // walk from its own walk (no query is asked twice).
+            dns.reset_counts();
+            dmarc::OrgDomain with_lookup;
+            auto lk = dmarc::lookup_policy(c.name, dns, *cfg, nullptr, &with_lookup);
+            CPPUNIT_ASSERT_MESSAGE(c.name, with_lookup.ok);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name, std::string(c.org), with_lookup.domain);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name, c.queries, with_lookup.queries);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name, o.authentic, with_lookup.authentic);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name, static_cast<int>(lk.queried.size()), dns.total());
+            if (c.queries > 0) CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name, c.queries, dns.total());
         }
         dns.fail("_dmarc.com", RrType::TXT, dns::Status::Timeout);
         auto failed = dmarc::orgdomain("mail.example.com", dns, *tree);
         CPPUNIT_ASSERT(!failed.ok);
         CPPUNIT_ASSERT(failed.error.find("_dmarc.com") != std::string::npos);
+        dmarc::OrgDomain failed_walk;
+        dmarc::lookup_policy("mail.example.com", dns, *tree, nullptr, &failed_walk);
+        CPPUNIT_ASSERT(!failed_walk.ok);
+        CPPUNIT_ASSERT_EQUAL(failed.error, failed_walk.error);
+        CPPUNIT_ASSERT_EQUAL(failed.queries, failed_walk.queries);
     }
 
     // public_suffix_list names a file; a file that cannot be loaded is a temperror.

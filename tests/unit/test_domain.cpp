@@ -96,6 +96,12 @@ public:
         CPPUNIT_ASSERT(!domain::is_ip_literal("[example.com]"));
         CPPUNIT_ASSERT(!domain::is_ip_literal("1.2.3"));
         CPPUNIT_ASSERT(!domain::is_ip_literal(""));
+        CPPUNIT_ASSERT(domain::is_ip_literal("192.0.2.10"));
+        CPPUNIT_ASSERT(domain::is_ip_literal("::ffff:192.0.2.1"));
+        CPPUNIT_ASSERT(!domain::is_ip_literal("192.0.2.1a"));
+        CPPUNIT_ASSERT(!domain::is_ip_literal("1:2"));
+        CPPUNIT_ASSERT(!domain::is_ip_literal("0x7f.0.0.1"));
+        CPPUNIT_ASSERT(!domain::is_ip_literal(std::string(46, '1')));
     }
 
     void parents() {
