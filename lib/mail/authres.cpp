@@ -30,9 +30,12 @@
 namespace mail {
 
 std::optional<std::string> AuthResult::prop(std::string_view ptype_dot_property) const {
-    std::string wanted = domain::lower(ptype_dot_property);
-    for (const auto& p : props)
-        if (p.ptype + "." + p.property == wanted) return p.value;
+    std::string_view wanted = ptype_dot_property;
+    for (const auto& p : props)  // "ptype.property" compared in place, without building it
+        if (wanted.size() == p.ptype.size() + 1 + p.property.size() &&
+            domain::iequals(wanted.substr(0, p.ptype.size()), p.ptype) && wanted[p.ptype.size()] == '.' &&
+            domain::iequals(wanted.substr(p.ptype.size() + 1), p.property))
+            return p.value;
     return std::nullopt;
 }
 
