@@ -32,42 +32,73 @@ std::chrono::seconds CachingResolver::lifetime(const dns::Answer& answer) const 
     return std::chrono::seconds(0);  // temporary failures are never cached
 }
 
-dns::Answer CachingResolver::query(std::string_view name, dns::RrType type) {
-    std::string_view bare = name;
-    if (!bare.empty() && bare.back() == '.') bare.remove_suffix(1);
+namespace {
+
+// Lowercase name without trailing dot, "/", type: built in one allocation.
+std::string cache_key(std::string_view name, dns::RrType type) {
+    if (!name.empty() && name.back() == '.') name.remove_suffix(1);
     std::string_view type_text = dns::type_name(type);
     std::string key;
-    key.reserve(bare.size() + 1 + type_text.size());  // one allocation per lookup
-    domain::append_lower(key, bare);
+    key.reserve(name.size() + 1 + type_text.size());
+    domain::append_lower(key, name);
     key += '/';
     key += type_text;
+    return key;
+}
+
+}  // namespace
+
+CachingResolver::Entry* CachingResolver::fresh(const std::string& key, std::chrono::steady_clock::time_point now) {
+    auto it = index_.find(key);
+    if (it != index_.end()) {
+        if (it->second->expires > now) {
+            lru_.splice(lru_.begin(), lru_, it->second);
+            ++stats_.hits;
+            return &*it->second;
+        }
+        lru_.erase(it->second);
+        index_.erase(it);
+    }
+    ++stats_.misses;
+    return nullptr;
+}
+
+dns::Answer CachingResolver::query(std::string_view name, dns::RrType type) {
+    std::string key = cache_key(name, type);
     auto now = clock_();
     {
         std::lock_guard lock(mutex_);
-        auto it = index_.find(key);
-        if (it != index_.end()) {
-            if (it->second->expires > now) {
-                lru_.splice(lru_.begin(), lru_, it->second);
-                ++stats_.hits;
-                dns::Answer a = it->second->answer;
-                auto age = std::chrono::duration_cast<std::chrono::seconds>(now - it->second->stored);
-                auto cut = static_cast<std::uint32_t>(age.count());
-                a.ttl = a.ttl > cut ? a.ttl - cut : 0;
-                a.negative_ttl = a.negative_ttl > cut ? a.negative_ttl - cut : 0;
-                return a;
-            }
-            lru_.erase(it->second);
-            index_.erase(it);
+        if (Entry* e = fresh(key, now)) {
+            dns::Answer a = e->answer;
+            auto age = std::chrono::duration_cast<std::chrono::seconds>(now - e->stored);
+            auto cut = static_cast<std::uint32_t>(age.count());
+            a.ttl = a.ttl > cut ? a.ttl - cut : 0;
+            a.negative_ttl = a.negative_ttl > cut ? a.negative_ttl - cut : 0;
+            return a;
         }
-        ++stats_.misses;
     }
     dns::Answer answer = upstream_.query(name, type);
     store(std::move(key), answer, now);
     return answer;
 }
 
-void CachingResolver::store(std::string key, const dns::Answer& answer,
-                            std::chrono::steady_clock::time_point now) {
+std::shared_ptr<const ParsedTxt> CachingResolver::query_txt(std::string_view name) {
+    std::string key = cache_key(name, dns::RrType::TXT);
+    auto now = clock_();
+    {
+        std::lock_guard lock(mutex_);
+        if (Entry* e = fresh(key, now)) {
+            if (!e->parsed) e->parsed = parse_txt(e->answer);  // first use of an answer query() stored
+            return e->parsed;
+        }
+    }
+    std::shared_ptr<const ParsedTxt> parsed = parse_txt(upstream_.query(name, dns::RrType::TXT));
+    store(std::move(key), parsed->answer, now, parsed);
+    return parsed;
+}
+
+void CachingResolver::store(std::string key, const dns::Answer& answer, std::chrono::steady_clock::time_point now,
+                            std::shared_ptr<const ParsedTxt> parsed) {
     auto life = lifetime(answer);
     if (limits_.max_entries == 0 || life.count() <= 0) return;
     std::lock_guard lock(mutex_);
@@ -79,7 +110,7 @@ void CachingResolver::store(std::string key, const dns::Answer& answer,
         index_.erase(lru_.back().key);
         lru_.pop_back();
     }
-    lru_.push_front(Entry{key, answer, now, now + life});
+    lru_.push_front(Entry{key, answer, std::move(parsed), now, now + life});
     index_.emplace(std::move(key), lru_.begin());
 }
 

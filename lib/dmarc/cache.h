@@ -12,6 +12,9 @@
 // least recently used entry goes. dmarc_cache_size = 0 disables caching.
 // Thread-safe (one mutex; the upstream query runs outside it, so two threads
 // missing the same name may both ask upstream, which is harmless).
+// TXT answers asked through query_txt() are kept parsed as DMARC records
+// (discovery.h ParsedTxt) beside the answer, under the same key, TTL and
+// LRU: a record is parsed once per cached answer, not once per message.
 // The clock is injectable for tests.
 #pragma once
 
@@ -24,6 +27,7 @@
 #include <unordered_map>
 
 #include "config.h"
+#include "dmarc/discovery.h"
 #include "dns.h"
 
 namespace dmarc {
@@ -35,12 +39,15 @@ struct CacheLimits {
     static CacheLimits from_config(const config::Config& config);
 };
 
-class CachingResolver : public dns::Resolver {
+class CachingResolver : public dns::Resolver, public TxtRecordSource {
 public:
     using Clock = std::function<std::chrono::steady_clock::time_point()>;
 
     CachingResolver(dns::Resolver& upstream, CacheLimits limits, Clock clock = {});
     dns::Answer query(std::string_view name, dns::RrType type) override;
+    // The TXT answer at `name` with its strings parsed (parsed on first use
+    // and shared while cached); counts as a hit or miss like query().
+    std::shared_ptr<const ParsedTxt> query_txt(std::string_view name) override;
 
     std::size_t size() const;
     struct Stats {
@@ -53,13 +60,18 @@ private:
     struct Entry {
         std::string key;
         dns::Answer answer;
+        std::shared_ptr<const ParsedTxt> parsed;  // TXT asked through query_txt(); else null
         std::chrono::steady_clock::time_point stored;
         std::chrono::steady_clock::time_point expires;
     };
     using Lru = std::list<Entry>;  // most recently used first
 
     std::chrono::seconds lifetime(const dns::Answer& answer) const;
-    void store(std::string key, const dns::Answer& answer, std::chrono::steady_clock::time_point now);
+    // The fresh entry under `key`, counted as a hit, or null (counted as a
+    // miss; a stale entry is dropped). Called with mutex_ held.
+    Entry* fresh(const std::string& key, std::chrono::steady_clock::time_point now);
+    void store(std::string key, const dns::Answer& answer, std::chrono::steady_clock::time_point now,
+               std::shared_ptr<const ParsedTxt> parsed = nullptr);
 
     dns::Resolver& upstream_;
     CacheLimits limits_;

@@ -27,7 +27,8 @@ AtName records_at(std::string_view domain, dns::Resolver& resolver) {
     at.name = std::string(kPrefix) + std::string(domain);
     // RFC 1035 §2.3.4: a name the DNS cannot carry holds no record.
     if (at.name.size() > domain::kMaxName) return at;
-    dns::Answer answer = resolver.query(at.name, dns::RrType::TXT);
+    std::shared_ptr<const ParsedTxt> txt = query_txt(resolver, at.name);
+    const dns::Answer& answer = txt->answer;
     at.authentic = answer.authentic;
     if (answer.temporary()) {
         at.kind = AtName::DnsFailure;
@@ -36,12 +37,12 @@ AtName records_at(std::string_view domain, dns::Resolver& resolver) {
         return at;
     }
     int count = 0;
-    for (const auto& txt : answer.texts) {
-        RecordParse parsed = parse_record(txt);
+    for (std::size_t i = 0; i < answer.texts.size(); ++i) {
+        const RecordParse& parsed = txt->records[i];
         if (!parsed.is_dmarc) continue;  // RFC 7489 §6.6.3 step 2: not DMARC, ignored
         if (++count == 1) {
-            at.txt = txt;
-            at.parsed = std::move(parsed);
+            at.txt = answer.texts[i];
+            at.parsed = parsed;
         }
     }
     if (count > 1) at.kind = AtName::Several;  // RFC 7489 §6.6.3 step 5, RFC 9989 §4.10 step 2
@@ -222,6 +223,19 @@ OrgDomain orgdomain_treewalk(std::string_view domain, dns::Resolver& resolver) {
 }
 
 }  // namespace
+
+std::shared_ptr<const ParsedTxt> parse_txt(dns::Answer answer) {
+    auto out = std::make_shared<ParsedTxt>();
+    out->records.reserve(answer.texts.size());
+    for (const auto& text : answer.texts) out->records.push_back(parse_record(text));
+    out->answer = std::move(answer);
+    return out;
+}
+
+std::shared_ptr<const ParsedTxt> query_txt(dns::Resolver& resolver, std::string_view name) {
+    if (auto* source = dynamic_cast<TxtRecordSource*>(&resolver)) return source->query_txt(name);
+    return parse_txt(resolver.query(name, dns::RrType::TXT));
+}
 
 Method discovery_method(const config::Config& config) {
     return config.str("dmarc_discovery") == "psl" ? Method::Psl : Method::TreeWalk;

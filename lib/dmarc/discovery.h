@@ -20,6 +20,7 @@
 // `authentic` is true when every answer used had the AD bit.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +35,28 @@ namespace dmarc {
 
 inline constexpr std::size_t kMaxWalkQueries = 8;  // RFC 9989 §4.10
 inline constexpr std::size_t kWalkJumpLabels = 7;  // RFC 9989 §4.10 step 6
+
+// A TXT answer with every string parsed as a DMARC record, so that a
+// caching resolver can keep records parsed for as long as it keeps the
+// answer (the answer's ttl is as received, not reduced by age).
+struct ParsedTxt {
+    dns::Answer answer;
+    std::vector<RecordParse> records;  // records[i] is parse_record(answer.texts[i])
+};
+std::shared_ptr<const ParsedTxt> parse_txt(dns::Answer answer);
+
+// Implemented by resolvers that keep TXT answers parsed (dmarc/cache.h);
+// discovery asks through it when the resolver offers it.
+class TxtRecordSource {
+public:
+    virtual std::shared_ptr<const ParsedTxt> query_txt(std::string_view name) = 0;
+
+protected:
+    ~TxtRecordSource() = default;
+};
+// The parsed TXT answer at `name`: through TxtRecordSource when `resolver`
+// is one, else asked and parsed here.
+std::shared_ptr<const ParsedTxt> query_txt(dns::Resolver& resolver, std::string_view name);
 
 enum class Method { TreeWalk, Psl };
 Method discovery_method(const config::Config& config);

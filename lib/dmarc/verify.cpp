@@ -38,7 +38,7 @@ constexpr std::size_t kTypicalExplanationParts = 6;
 
 // Asks each (name, type) once per verify() call and records whether every
 // answer carried the AD bit.
-class MemoResolver : public dns::Resolver {
+class MemoResolver : public dns::Resolver, public TxtRecordSource {
 public:
     explicit MemoResolver(dns::Resolver& inner) : inner_(inner) {}
     dns::Answer query(std::string_view name, dns::RrType type) override {
@@ -49,11 +49,21 @@ public:
         all_authentic_ = all_authentic_ && answer.authentic;
         return memo_.emplace(std::move(key), std::move(answer)).first->second;
     }
-    bool authentic() const { return !memo_.empty() && all_authentic_; }
+    // Discovery's TXT answers, parsed (kept parsed by a caching resolver).
+    std::shared_ptr<const ParsedTxt> query_txt(std::string_view name) override {
+        std::string key = domain::lower(name);
+        auto it = txt_memo_.find(key);
+        if (it != txt_memo_.end()) return it->second;
+        std::shared_ptr<const ParsedTxt> txt = dmarc::query_txt(inner_, name);
+        all_authentic_ = all_authentic_ && txt->answer.authentic;
+        return txt_memo_.emplace(std::move(key), std::move(txt)).first->second;
+    }
+    bool authentic() const { return !(memo_.empty() && txt_memo_.empty()) && all_authentic_; }
 
 private:
     dns::Resolver& inner_;
     std::map<std::pair<std::string, dns::RrType>, dns::Answer> memo_;
+    std::map<std::string, std::shared_ptr<const ParsedTxt>> txt_memo_;
     bool all_authentic_ = true;
 };
 

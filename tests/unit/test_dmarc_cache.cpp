@@ -1,6 +1,6 @@
 // Unit tests of lib/dmarc/cache: TTL bounds, negative caching (RFC 2308 §5),
-// no caching of temporary failures, LRU eviction, size 0, remaining TTL, and
-// concurrent use. FakeResolver counts upstream queries; the clock is fake.
+// no caching of temporary failures, LRU eviction, size 0, remaining TTL,
+// concurrent use, and TXT answers kept parsed (query_txt) under the same rules. FakeResolver counts upstream queries; the clock is fake.
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <atomic>
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "dmarc/cache.h"
+#include "dmarc/discovery.h"
 #include "fake_resolver.h"
 
 namespace {
@@ -55,6 +56,8 @@ class DmarcCacheTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(size_zero_disables);
     CPPUNIT_TEST(limits_from_config);
     CPPUNIT_TEST(concurrent_queries);
+    CPPUNIT_TEST(parsed_records_until_ttl);
+    CPPUNIT_TEST(parsed_table);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -242,6 +245,81 @@ public:
         CPPUNIT_ASSERT(cache.size() <= 4);
         auto s = cache.stats();
         CPPUNIT_ASSERT_EQUAL(std::size_t(2000), s.hits + s.misses);
+    }
+
+    // A record is parsed once per cached answer and served parsed until the
+    // answer's TTL ends; then asked and parsed again.
+    void parsed_records_until_ttl() {
+        testing::FakeResolver up;
+        up.txt(kName, {"not dmarc", "v=DMARC1; p=reject; sp=none"}, 300, true);
+        FakeClock clock;
+        dmarc::CachingResolver cache(up, limits(10, 3600, 300), clock.fn());
+        auto first = cache.query_txt(kName);
+        CPPUNIT_ASSERT(first->answer.ok());
+        CPPUNIT_ASSERT(first->answer.authentic);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), first->records.size());
+        CPPUNIT_ASSERT(!first->records[0].is_dmarc);
+        CPPUNIT_ASSERT(first->records[1].is_dmarc);
+        CPPUNIT_ASSERT(first->records[1].valid);
+        CPPUNIT_ASSERT(first->records[1].record->p == dmarc::Policy::Reject);
+        CPPUNIT_ASSERT(first->records[1].record->sp == dmarc::Policy::None);
+        clock.advance(seconds(299));
+        auto second = cache.query_txt("_DMARC.Example.COM.");
+        CPPUNIT_ASSERT(first == second);  // the same parse, shared
+        CPPUNIT_ASSERT_EQUAL(1, up.count(kName, dns::RrType::TXT));
+        // query() and query_txt() share the entry.
+        CPPUNIT_ASSERT_EQUAL(std::string("not dmarc"), cache.query(kName, dns::RrType::TXT).texts.at(0));
+        CPPUNIT_ASSERT_EQUAL(1, up.count(kName, dns::RrType::TXT));
+        clock.advance(seconds(1));  // 300 s: expired
+        up.txt(kName, {"v=DMARC1; p=none"}, 300);
+        auto third = cache.query_txt(kName);
+        CPPUNIT_ASSERT_EQUAL(2, up.count(kName, dns::RrType::TXT));
+        CPPUNIT_ASSERT(third != first);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), third->records.size());
+        CPPUNIT_ASSERT(third->records[0].record->p == dmarc::Policy::None);
+        CPPUNIT_ASSERT(!third->answer.authentic);
+        auto s = cache.stats();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), s.hits);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), s.misses);
+        // An answer first stored by query() is parsed on its first query_txt().
+        up.txt("_dmarc.other.example", {"v=DMARC1; p=quarantine"}, 300);
+        cache.query("_dmarc.other.example", dns::RrType::TXT);
+        auto other = cache.query_txt("_dmarc.other.example");
+        CPPUNIT_ASSERT_EQUAL(1, up.count("_dmarc.other.example", dns::RrType::TXT));
+        CPPUNIT_ASSERT(other->records.at(0).record->p == dmarc::Policy::Quarantine);
+        CPPUNIT_ASSERT(other == cache.query_txt("_dmarc.other.example"));
+    }
+
+    // Parsed answers follow the answer rules: negative answers for their
+    // negative TTL, temporary failures never, size 0 never.
+    void parsed_table() {
+        struct {
+            const char* label;
+            dns::Answer answer;
+            std::size_t entries;
+            int advance;      // seconds before the second ask
+            int upstream;     // upstream queries after two asks
+        } cases[] = {
+            {"nxdomain within soa minimum", negative(dns::Status::NxDomain, 60), 10, 59, 1},
+            {"nxdomain after soa minimum", negative(dns::Status::NxDomain, 60), 10, 60, 2},
+            {"nodata within bound", negative(dns::Status::NoData, 0), 10, 299, 1},
+            {"servfail", negative(dns::Status::ServFail, 0), 10, 0, 2},
+            {"timeout", negative(dns::Status::Timeout, 0), 10, 0, 2},
+            {"size zero", negative(dns::Status::NxDomain, 60), 0, 0, 2},
+        };
+        for (const auto& c : cases) {
+            testing::FakeResolver up;
+            up.set(kName, dns::RrType::TXT, c.answer);
+            FakeClock clock;
+            dmarc::CachingResolver cache(up, limits(c.entries, 3600, 300), clock.fn());
+            auto first = cache.query_txt(kName);
+            clock.advance(seconds(c.advance));
+            auto second = cache.query_txt(kName);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.upstream, up.count(kName, dns::RrType::TXT));
+            CPPUNIT_ASSERT_MESSAGE(c.label, (c.upstream == 1) == (first == second));
+            CPPUNIT_ASSERT_MESSAGE(c.label, second->answer.status == c.answer.status);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, std::size_t(0), second->records.size());
+        }
     }
 };
 
