@@ -90,13 +90,8 @@ int cmd_report(const Context& ctx, Args args) {
     parsed.options.now = static_cast<std::int64_t>(std::time(nullptr));
     if (parsed.verb == "purge") return purge(config, parsed.options.now);
 
-    std::unique_ptr<dns::LdnsResolver> resolver;
-    try {
-        resolver = std::make_unique<dns::LdnsResolver>(config.list("dns_nameservers"),
-                                                       config.duration("dns_timeout"));
-    } catch (const std::runtime_error& e) {
-        return usage_error(std::string("report: ") + e.what());
-    }
+    auto resolver = make_resolver(config, "report " + parsed.verb);
+    if (!resolver) return kExitUsage;
     auto history = report::open_history_reader(config, false, error);
     if (!history) {
         std::cout << "nothing to report: " << error << "\n";

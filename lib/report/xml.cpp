@@ -78,8 +78,12 @@ void policy_xml(Out& o, const Report& r, const Metadata& m) {
     const PublishedPolicy& p = r.policy;
     o.open("policy_published");
     o.leaf("domain", r.policy_domain);
-    o.leaf("p", p.p.empty() ? "none" : p.p);
-    o.leaf_if("sp", p.sp);
+    std::string requested = p.p.empty() ? "none" : p.p;
+    o.leaf("p", requested);
+    // RFC 9990 §2.1 (policy_published): the elements from p on carry the
+    // discovered or default value, and sp defaults to p (RFC 7489 §6.3).
+    // Always written: the schema texts differ on whether sp may be absent.
+    o.leaf("sp", p.sp.empty() ? requested : p.sp);
     o.leaf_if("np", p.np);
     o.leaf_if("adkim", p.adkim);
     o.leaf_if("aspf", p.aspf);

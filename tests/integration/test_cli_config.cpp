@@ -77,6 +77,7 @@ public:
             {{"dmarc", "verify", "--from", "example.com"}, "dmarc verify"},
             {{"dmarc", "report-auth", "a.example", "b.example"}, "dmarc report-auth"},
             {{"dmarc", "orgdomain", "example.com"}, "dmarc orgdomain"},
+            {{"report", "send", "--dry-run"}, "report send"},
         };
         for (const auto& c : cases) {
             harness::TempDir cache;

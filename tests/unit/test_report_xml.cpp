@@ -169,8 +169,10 @@ public:
         CPPUNIT_ASSERT(spf != nullptr);
         CPPUNIT_ASSERT_EQUAL(std::string("bounce.example.com"), get(*spf, "domain"));
         CPPUNIT_ASSERT_EQUAL(std::string("none"), get(*spf, "result"));
+        // sp unrecorded: its default, p (RFC 7489 §6.3), is reported.
         CPPUNIT_ASSERT(root.one("policy_published")->child_names() ==
-                       (Names{"domain", "p", "np", "adkim", "aspf"}));
+                       (Names{"domain", "p", "sp", "np", "adkim", "aspf"}));
+        CPPUNIT_ASSERT_EQUAL(std::string("reject"), get(*root.one("policy_published"), "sp"));
     }
 
     // One spf element, of the MAIL FROM identity: a HELO result is left out,
