@@ -92,7 +92,6 @@ public:
 
     HitSummary& hits() { return hits_; }
     void forget_all() { memo_.clear(); }  // e.g. after a reload changed the reply settings
-    std::size_t fetches_in_flight() const { return flights_.size(); }
     void stop();  // joins the pools; pending fetches are dropped
 
 private:

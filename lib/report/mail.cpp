@@ -19,8 +19,6 @@
 namespace report {
 namespace {
 
-constexpr std::size_t kMaxDomain = 253;
-
 std::string lower(std::string s) {
     for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return s;
