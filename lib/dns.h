@@ -24,6 +24,8 @@
 #include <string_view>
 #include <vector>
 
+#include "config.h"
+
 namespace dns {
 
 enum class Status { Ok, NxDomain, NoData, ServFail, Timeout };
@@ -87,5 +89,10 @@ private:
     std::vector<Nameserver> servers_;
     std::chrono::milliseconds timeout_;
 };
+
+// The resolver the configuration asks for (dns_nameservers, dns_timeout): the
+// one place the daemons and the tool build it. On a configuration error it
+// returns nullptr and sets `error` to a message naming the parameter.
+std::unique_ptr<LdnsResolver> resolver_from_config(const config::Config& config, std::string& error);
 
 }  // namespace dns

@@ -323,4 +323,13 @@ Answer LdnsResolver::query_once(std::string_view name, RrType type) {
     return answer;
 }
 
+std::unique_ptr<LdnsResolver> resolver_from_config(const config::Config& config, std::string& error) {
+    try {
+        return std::make_unique<LdnsResolver>(config.list("dns_nameservers"), config.duration("dns_timeout"));
+    } catch (const std::runtime_error& e) {  // a malformed server, or none at all
+        error = e.what();
+        return nullptr;
+    }
+}
+
 }  // namespace dns

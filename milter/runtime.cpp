@@ -9,10 +9,14 @@
 namespace milter {
 namespace {
 
-std::string where(const config::Config& config, std::string_view name) {
+// "FILE:LINE: " where the parameter was set, "" for a default.
+std::string origin_of(const config::Config& config, std::string_view name) {
     const auto& v = config.value(name);
-    std::string origin = v.origin == "default" ? "" : v.origin + ": ";
-    return origin + std::string(name) + ": ";
+    return v.origin == "default" ? "" : v.origin + ": ";
+}
+
+std::string where(const config::Config& config, std::string_view name) {
+    return origin_of(config, name) + std::string(name) + ": ";
 }
 
 bool valid_socket_spec(const std::string& spec) {
@@ -42,11 +46,9 @@ RuntimeBuild build_runtime(std::shared_ptr<const config::Config> config) {
         out.error = where(*config, "milter_socket") + "expected unix:/PATH, inet:PORT@HOST or inet6:PORT@HOST";
         return out;
     }
-    try {
-        rt->upstream = std::make_shared<dns::LdnsResolver>(config->list("dns_nameservers"),
-                                                           config->duration("dns_timeout"));
-    } catch (const std::runtime_error& e) {
-        out.error = where(*config, "dns_nameservers") + e.what();
+    rt->upstream = dns::resolver_from_config(*config, error);
+    if (!rt->upstream) {
+        out.error = origin_of(*config, "dns_nameservers") + error;  // error names the parameter
         return out;
     }
     rt->resolver = std::make_shared<dmarc::CachingResolver>(*rt->upstream, dmarc::CacheLimits::from_config(*config));

@@ -31,6 +31,7 @@
 #include <string>
 
 #include "config.h"
+#include "dns.h"
 #include "listener.h"
 #include "log.h"
 #include "refresher.h"
@@ -100,6 +101,8 @@ std::string check(const config::Config& config) {
         return "policyd_socket: must be unix:/PATH or inet:HOST:PORT";
     if (::geteuid() == 0 && !::getpwnam(config.str("user").c_str()))
         return "user: no such user \"" + config.str("user") + "\"";
+    std::string error;
+    if (!dns::resolver_from_config(config, error)) return error;  // names dns_nameservers
     return "";
 }
 

@@ -38,13 +38,8 @@ private:
 
 OpenedSource open_sts_source(const config::Config& config) {
     OpenedSource out;
-    std::unique_ptr<dns::Resolver> resolver;
-    try {
-        resolver = std::make_unique<dns::LdnsResolver>(config.list("dns_nameservers"), config.duration("dns_timeout"));
-    } catch (const std::runtime_error& e) {
-        out.error = std::string("dns_nameservers: ") + e.what();
-        return out;
-    }
+    std::unique_ptr<dns::Resolver> resolver = dns::resolver_from_config(config, out.error);
+    if (!resolver) return out;
     bdb::Status status;
     auto cache = sts::PolicyCache::open(config, status);
     if (!cache) {

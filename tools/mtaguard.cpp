@@ -49,12 +49,10 @@ Operands split_json(Args args) {
 }
 
 std::unique_ptr<dns::Resolver> make_resolver(const config::Config& cfg, std::string_view what) {
-    try {
-        return std::make_unique<dns::LdnsResolver>(cfg.list("dns_nameservers"), cfg.duration("dns_timeout"));
-    } catch (const std::runtime_error& e) {  // a malformed server, or none at all
-        usage_error(std::string(what) + ": " + e.what());
-        return nullptr;
-    }
+    std::string error;
+    auto resolver = dns::resolver_from_config(cfg, error);
+    if (!resolver) usage_error(std::string(what) + ": " + error);
+    return resolver;
 }
 
 int usage_error(std::string_view message) {

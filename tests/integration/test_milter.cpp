@@ -323,6 +323,11 @@ public:
         r = harness::run({harness::builddir() + "/milter/mtaguard-milter", "-n", "-c", bad2});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.err, 2, r.status);
         CPPUNIT_ASSERT_MESSAGE(r.err, r.err.find(bad2 + ":1: dmarc_reject_failures") != std::string::npos);
+        std::string bad3 = dir.file("bad3.conf", "# one\ndns_nameservers = [bad\n");
+        r = harness::run({harness::builddir() + "/milter/mtaguard-milter", "-n", "-c", bad3});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.err, 2, r.status);
+        CPPUNIT_ASSERT_MESSAGE(r.err, r.err.find(bad3 + ":2: dns_nameservers: malformed server \"[bad\"") !=
+                                          std::string::npos);
         std::string good = dir.file("good.conf", "milter_skip_networks = 10.0.0.0/8\n");
         r = harness::run({harness::builddir() + "/milter/mtaguard-milter", "-n", "-c", good});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.err, 0, r.status);

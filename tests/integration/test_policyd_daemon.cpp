@@ -259,6 +259,11 @@ public:
         auto s = harness::run({harness::builddir() + "/policyd/mtaguard-policyd", "-n", "-c", sock});
         CPPUNIT_ASSERT_EQUAL(2, s.status);
         CPPUNIT_ASSERT_MESSAGE(s.err, s.err.find("policyd_socket") != std::string::npos);
+        std::string dns = dir.file("dns.conf", "dns_nameservers = [bad\nuser = " + current_user() + "\n");
+        auto d = harness::run({harness::builddir() + "/policyd/mtaguard-policyd", "-n", "-c", dns});
+        CPPUNIT_ASSERT_EQUAL(2, d.status);
+        CPPUNIT_ASSERT_MESSAGE(d.err, d.err.find("dns_nameservers: malformed server \"[bad\"") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(d.err, d.err.find("dns_nameservers: dns_nameservers") == std::string::npos);
         auto u = harness::run({harness::builddir() + "/policyd/mtaguard-policyd", "-x"});
         CPPUNIT_ASSERT_EQUAL(2, u.status);
     }
