@@ -20,3 +20,8 @@ std::string schema_errors(const std::string& xml, const std::string& dir);
         CPPUNIT_ASSERT_MESSAGE(std::string(label) + ": " + schema_errors_ + "\n" + (xml),  \
                                schema_errors_.empty());                                    \
     } while (0)
+
+// Fails the test when `xml`, broken on purpose, still passes the schema.
+#define ASSERT_SCHEMA_INVALID(label, xml, dir)                                   \
+    CPPUNIT_ASSERT_MESSAGE(std::string(label) + " passed the schema",            \
+                           !testing::schema_errors((xml), (dir)).empty())

@@ -398,8 +398,7 @@ public:
             auto at = broken.find(from);
             CPPUNIT_ASSERT_MESSAGE(from, at != std::string::npos);
             broken.replace(at, from.size(), to);
-            CPPUNIT_ASSERT_MESSAGE(from + " -> " + to + " passed the schema",
-                                   !testing::schema_errors(broken, dir_->path()).empty());
+            ASSERT_SCHEMA_INVALID(from + " -> " + to, broken, dir_->path());
         }
     }
 
