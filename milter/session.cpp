@@ -5,6 +5,7 @@
 #include <cctype>
 #include <ctime>
 
+#include "dmarc/trust.h"
 #include "domain.h"
 #include "log.h"
 #include "report/from_verdict.h"
@@ -80,18 +81,6 @@ std::string authserv_id_of(std::string_view value) {
         }
     }
     return domain::lower(id);
-}
-
-bool claims_own_id(std::string_view header_id, std::string_view own_id, std::string_view queue_id) {
-    if (own_id.empty() || header_id.size() < own_id.size()) return false;
-    if (!iequals(header_id.substr(0, own_id.size()), own_id)) return false;
-    if (header_id.size() == own_id.size()) return true;  // unbound: arrived with the message
-    if (header_id[own_id.size()] != '/') return false;    // a different id that shares a prefix
-    std::string_view bound_to = header_id.substr(own_id.size() + 1);
-    // Queue ids are case-sensitive (Postfix long queue ids); authserv_id_of
-    // lowercased the header, so compare without case: a forger still cannot
-    // know the id before the message is queued.
-    return queue_id.empty() || !iequals(bound_to, queue_id);
 }
 
 std::string Session::connect(std::shared_ptr<const Runtime> runtime, std::string client_ip) {
@@ -186,7 +175,7 @@ Outcome Session::end_of_message(std::string queue_id, const Evaluator& evaluate)
     // RFC 8601 §5: delete what claims our id; keep it out of the facts too.
     std::vector<std::string> believed;
     for (std::size_t i = 0; i < message_.authres_ids.size(); ++i) {
-        bool forged = claims_own_id(message_.authres_ids[i], runtime_->authserv_id, facts.queue_id);
+        bool forged = dmarc::claims_own_id(message_.authres_ids[i], runtime_->authserv_id, facts.queue_id);
         if (forged) out.delete_authres.push_back(static_cast<int>(i) + 1);
         else if (i < facts.authentication_results.size()) believed.push_back(std::move(message_.facts.authentication_results[i]));
     }

@@ -38,10 +38,6 @@ inline constexpr std::size_t kMaxRecipientDomains = 100;
 // §2.2: [CFWS] authserv-id, a token or quoted-string), lowercase; "" if none.
 std::string authserv_id_of(std::string_view value);
 
-// RFC 8601 §5: true when `header_id` is our own id but not bound to this
-// queue id, i.e. a header we must delete.
-bool claims_own_id(std::string_view header_id, std::string_view own_id, std::string_view queue_id);
-
 using Evaluator = std::function<dmarc::Verdict(const dmarc::MessageFacts&)>;
 
 // What the end-of-message callback does, in this order.

@@ -49,7 +49,7 @@ void received_spf(const MessageFacts& facts, const config::Config& config, Trust
     const mail::ReceivedSpf& h = *parsed.header;
     bool trusted = !h.receiver.empty() &&
                    (contains_ci(config.list("trusted_authserv_ids"), h.receiver) ||
-                    domain::lower(h.receiver) == domain::lower(own_authserv_id(config)));
+                    domain::iequals(h.receiver, own_authserv_id(config)));
     if (!trusted) return;
     if (!h.client_ip.empty() && !facts.client_ip.empty() && h.client_ip != facts.client_ip) return;
     bool null = null_sender(facts);
@@ -98,10 +98,18 @@ bool forged_own_header(std::string_view header_value, std::string_view queue_id,
             v.remove_prefix(1);
         id = std::string(v.substr(0, v.find_first_of(" \t\r\n;(")));
     }
-    std::string own = domain::lower(own_authserv_id(config));
-    id = domain::lower(id);
-    bool claims_own = id == own || id.rfind(own + "/", 0) == 0;
-    return claims_own && !(!queue_id.empty() && id == own + "/" + domain::lower(queue_id));
+    return claims_own_id(id, own_authserv_id(config), queue_id);
+}
+
+bool claims_own_id(std::string_view id, std::string_view own, std::string_view queue_id) {
+    if (own.empty() || id.size() < own.size()) return false;
+    if (!domain::iequals(id.substr(0, own.size()), own)) return false;
+    if (id.size() == own.size()) return true;  // unbound: arrived with the message
+    if (id[own.size()] != '/') return false;   // a different id that shares a prefix
+    // Queue ids are case-sensitive (Postfix long queue ids); compare without
+    // case as the authserv-id is: a forger still cannot know the id before
+    // the message is queued.
+    return queue_id.empty() || !domain::iequals(id.substr(own.size() + 1), queue_id);
 }
 
 std::string identity_domain(std::string_view identity) {

@@ -38,6 +38,12 @@ std::string own_authserv_id(const config::Config& config);
 // believed for the message with this queue id?
 bool trusted_authserv_id(std::string_view id, std::string_view queue_id, const config::Config& config);
 
+// RFC 8601 §5: is the authserv-id `id` our own `own` either bare or bound to
+// a queue id other than `queue_id` (to any, when queue_id is unknown)? Such a
+// header arrived with the message: it is never believed and the milter
+// deletes it. Case-insensitive.
+bool claims_own_id(std::string_view id, std::string_view own, std::string_view queue_id);
+
 // RFC 8601 §5: does this Authentication-Results value carry our own
 // authserv-id without being bound to this queue id ("authserv_id" bare, or
 // "authserv_id/OTHER")? Such a header arrived with the message and the

@@ -6,6 +6,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include "config.h"
+#include "dmarc/trust.h"
 #include "session.h"
 
 namespace {
@@ -110,7 +111,7 @@ public:
         };
         for (const auto& c : cases)
             CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.claims,
-                                         milter::claims_own_id(c.header_id, "mx.example.org", c.queue_id));
+                                         dmarc::claims_own_id(c.header_id, "mx.example.org", c.queue_id));
     }
 
     void facts_collected() {
