@@ -109,6 +109,7 @@ milter_socket = unix:$var/run/milter.sock
 milter_pid_file = $var/run/milter.pid
 policyd_socket = unix:$var/run/policyd.sock
 policyd_pid_file = $var/run/policyd.pid
+sts_fetch_helper = $TOP/build/policyd/mtaguard-sts-fetch
 user = $user
 CONF
     local pids=() daemon

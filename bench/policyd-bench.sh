@@ -96,6 +96,7 @@ cache_dir = $WORK/cache
 user = $(id -un)
 dns_nameservers = 127.0.0.1:53
 sts_ca_file = $WORK/ca.pem
+sts_fetch_helper = $BUILD/policyd/mtaguard-sts-fetch
 log_level = notice
 CONF
 cat > resolver.yml <<CONF

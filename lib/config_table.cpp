@@ -88,6 +88,8 @@ constexpr Param kParams[] = {
      "TCP port of policy fetches; anything but 443 is for testing"},
     {"sts_fetch_resolve", Type::List, "", 0, 0, "",
      "for testing: HOST:ADDRESS pairs that policy fetches use instead of DNS"},
+    {"sts_fetch_helper", Type::Path, "", 0, 0, "",
+     "program mtaguard-policyd runs for each HTTPS policy fetch; empty: the mtaguard-sts-fetch installed with it"},
     {"sts_backoff", Type::Duration, "5m", kSec, kDay, "",
      "after a failed discovery or fetch, act as if there were no policy for this long"},
     {"sts_refresh_interval", Type::Duration, "1h", kMin, 7 * kDay, "",

@@ -32,6 +32,7 @@
 
 #include "config.h"
 #include "dns.h"
+#include "helper_fetcher.h"
 #include "listener.h"
 #include "log.h"
 #include "refresher.h"
@@ -103,6 +104,9 @@ std::string check(const config::Config& config) {
         return "user: no such user \"" + config.str("user") + "\"";
     std::string error;
     if (!dns::resolver_from_config(config, error)) return error;  // names dns_nameservers
+    std::string helper = policyd::helper_program(config);
+    if (::access(helper.c_str(), X_OK) != 0)
+        return "sts_fetch_helper: " + helper + ": " + std::strerror(errno) + " (the HTTPS fetch helper)";
     return "";
 }
 
@@ -182,6 +186,9 @@ int main(int argc, char** argv) {
     for (int s : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&signals, s);
     ::pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
+    // The only children are the fetch helpers (helper_fetcher.h): the
+    // kernel reaps those that exit on their idle timer.
+    std::signal(SIGCHLD, SIG_IGN);
 
     const passwd* pw = ::geteuid() == 0 ? ::getpwnam(config->str("user").c_str()) : nullptr;
     std::optional<policyd::Owner> owner;

@@ -63,6 +63,7 @@ public:
                            "sts_fetch_resolve = mta-sts.enforce.test:127.0.0.1, mta-sts.testing.test:127.0.0.1,"
                            " mta-sts.broken.test:127.0.0.1\n" +
                            "sts_fetch_timeout = 10s\n" +
+                           "sts_fetch_helper = " + harness::builddir() + "/policyd/mtaguard-sts-fetch\n" +
                            "policyd_miss_wait = 60s\n";
         for (const auto& line : extra) conf += line + "\n";
         conf_ = dir_.file("mtaguard.conf", conf);
@@ -248,9 +249,16 @@ public:
 
     void check_only() {
         harness::TempDir dir;
-        std::string good = dir.file("good.conf", "policyd_socket = inet:127.0.0.1:8461\nuser = " + current_user() + "\n");
+        std::string helper = "sts_fetch_helper = " + harness::builddir() + "/policyd/mtaguard-sts-fetch\n";
+        std::string good = dir.file("good.conf", "policyd_socket = inet:127.0.0.1:8461\nuser = " + current_user() + "\n" + helper);
         auto ok = harness::run({harness::builddir() + "/policyd/mtaguard-policyd", "-n", "-c", good});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(ok.err, 0, ok.status);
+        // The fetch helper must be there and executable.
+        auto h = harness::run({harness::builddir() + "/policyd/mtaguard-policyd", "-n", "-c", good, "-o",
+                               "sts_fetch_helper=" + dir.path() + "/missing-helper"});
+        CPPUNIT_ASSERT_EQUAL(2, h.status);
+        CPPUNIT_ASSERT_MESSAGE(h.err, h.err.find("sts_fetch_helper: " + dir.path() + "/missing-helper: No such file") !=
+                                          std::string::npos);
         std::string bad = dir.file("bad.conf", "policyd_miss_wait = forever\n");
         auto r = harness::run({harness::builddir() + "/policyd/mtaguard-policyd", "-n", "-c", bad});
         CPPUNIT_ASSERT_EQUAL(2, r.status);
@@ -259,7 +267,7 @@ public:
         auto s = harness::run({harness::builddir() + "/policyd/mtaguard-policyd", "-n", "-c", sock});
         CPPUNIT_ASSERT_EQUAL(2, s.status);
         CPPUNIT_ASSERT_MESSAGE(s.err, s.err.find("policyd_socket") != std::string::npos);
-        std::string dns = dir.file("dns.conf", "dns_nameservers = [bad\nuser = " + current_user() + "\n");
+        std::string dns = dir.file("dns.conf", "dns_nameservers = [bad\nuser = " + current_user() + "\n" + helper);
         auto d = harness::run({harness::builddir() + "/policyd/mtaguard-policyd", "-n", "-c", dns});
         CPPUNIT_ASSERT_EQUAL(2, d.status);
         CPPUNIT_ASSERT_MESSAGE(d.err, d.err.find("dns_nameservers: malformed server \"[bad\"") != std::string::npos);

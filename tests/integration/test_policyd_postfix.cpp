@@ -118,7 +118,8 @@ public:
                                  "/policyd/cache\nuser = postfix\ndns_nameservers = 127.0.0.1:53\n"
                                  "sts_ca_file = " + pki_.ca_file() + "\nsts_fetch_port = " +
                                  std::to_string(https_->port()) + "\nsts_fetch_resolve = mta-sts." + domain +
-                                 ":127.0.0.1\n");
+                                 ":127.0.0.1\nsts_fetch_helper = " +
+                                 harness::builddir() + "/policyd/mtaguard-sts-fetch\n");
         std::string log = dir_.path() + "/policyd-" + domain + ".log";
         policyd_ = std::make_unique<harness::Process>(
             std::vector<std::string>{harness::builddir() + "/policyd/mtaguard-policyd", "-f", "-c", conf}, log);
