@@ -143,6 +143,18 @@ measure() {
     done
 }
 
+# helpers PID: mtaguard-policyd's fetch helper processes (policyd/helper_fetcher.h;
+# those started by the warm-up's fetches live until 60 idle seconds have
+# passed) and the largest peak RSS among them. Their CPU time is not in the
+# daemon's cpu_us_per_query; the warm runs fetch nothing.
+helpers() {
+    n=0 max=0
+    for p in $(pgrep -P "$1" || true); do
+        n=$((n + 1)); kb=$(peak_rss_kb "$p"); [ "$kb" -gt "$max" ] && max=$kb
+    done
+    echo "mtaguard-sts-fetch helpers=$n peak_rss_kb=$max"
+}
+
 # measure_filled PID SOCKET: every filled key once, then the memory figures
 measure_filled() {
     line=$("$BUILD/bench/socketmap-load" -s "unix:$2" -m mta-sts -k keys-filled.txt -c 1 -n $FILLED -w 0) || true
@@ -166,13 +178,14 @@ wait_socket "$WORK/echo.sock"
 
 {
     measure mtaguard-policyd "$POLICYD" "$WORK/policyd.sock" keys.txt
+    helpers "$POLICYD"
     measure_filled "$POLICYD" "$WORK/policyd.sock"
     measure postfix-mta-sts-resolver "$RESOLVER" "$WORK/resolver.sock" keys-unordered.txt
     measure echo-socketmap "$ECHO" "$WORK/echo.sock" keys-bare.txt
 } | tee results.txt
 echo
 awk '
-    $1 == "mtaguard-policyd-filled" { print; next }
+    $1 == "mtaguard-policyd-filled" || $1 == "mtaguard-sts-fetch" { print; next }
     { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[$1, $2, kv[1]] = kv[2] } c[$2] = 1 }
     END {
         for (conn in c) {
