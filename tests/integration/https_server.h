@@ -31,6 +31,8 @@
 #include <utility>
 #include <vector>
 
+#include "harness.h"
+
 namespace harness {
 
 enum class CertKind { Valid, Expired, NotYetValid, SelfSigned };
@@ -60,6 +62,13 @@ struct HttpsResponse {
     std::string body;
     std::chrono::milliseconds delay{0};  // before the response is sent
     bool content_length = true;          // false: the body ends when the connection closes
+};
+
+// A temporary directory with a test CA in it, the state of an HTTPS test;
+// fixtures make one in setUp() and drop it in tearDown().
+struct PkiDir {
+    TempDir dir;
+    TestPki pki{dir.path()};
 };
 
 class HttpsServer {

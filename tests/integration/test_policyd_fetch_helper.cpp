@@ -76,19 +76,17 @@ class PolicydFetchHelperTest : public CppUnit::TestFixture {
 
 public:
     void setUp() override {
-        dir_ = std::make_unique<harness::TempDir>();
-        pki_ = std::make_unique<harness::TestPki>(dir_->path());
+        tls_ = std::make_unique<harness::PkiDir>();
     }
     void tearDown() override {
-        pki_.reset();
-        dir_.reset();
+        tls_.reset();
     }
 
     // The options mtaguard-policyd would use with this configuration.
     policyd::HelperOptions options(std::uint16_t port, const std::vector<std::string>& extra = {}) const {
         config::Loader loader;
         for (const std::string& o :
-             {"sts_fetch_helper=" + helper_path(), "sts_ca_file=" + pki_->ca_file(),
+             {"sts_fetch_helper=" + helper_path(), "sts_ca_file=" + tls_->pki.ca_file(),
               "sts_fetch_port=" + std::to_string(port), std::string("sts_fetch_resolve=mta-sts.example.com:127.0.0.1"),
               std::string("sts_fetch_timeout=5s"), std::string("sts_connect_timeout=3s")})
             loader.override_value(o);
@@ -100,7 +98,7 @@ public:
 
     std::unique_ptr<harness::HttpsServer> server(harness::HttpsResponse response,
                                                  harness::CertKind kind = harness::CertKind::Valid) {
-        auto s = std::make_unique<harness::HttpsServer>(pki_->issue("mta-sts.example.com", kind));
+        auto s = std::make_unique<harness::HttpsServer>(tls_->pki.issue("mta-sts.example.com", kind));
         s->route(kPath, std::move(response));
         return s;
     }
@@ -117,7 +115,7 @@ public:
         auto o = options(8443);
         CPPUNIT_ASSERT_EQUAL(helper_path(), o.program);
         CPPUNIT_ASSERT_EQUAL(std::chrono::milliseconds(5000) + policyd::kStartMargin, o.reply_timeout);
-        std::vector<std::string> want = {"-o", "sts_ca_file=" + pki_->ca_file(),
+        std::vector<std::string> want = {"-o", "sts_ca_file=" + tls_->pki.ca_file(),
                                          "-o", "sts_connect_timeout=3s",
                                          "-o", "sts_fetch_timeout=5s",
                                          "-o", "sts_fetch_port=8443",
@@ -220,7 +218,7 @@ public:
     }
 
     void missing_helper() {
-        policyd::HelperFetcher fetcher(with_program(dir_->path() + "/no-such-helper"));
+        policyd::HelperFetcher fetcher(with_program(tls_->dir.path() + "/no-such-helper"));
         auto r = fetcher.fetch("example.com");
         CPPUNIT_ASSERT(r.failure == FetchFailure::FetchError);
         CPPUNIT_ASSERT_EQUAL(std::string("fetch-failed"), r.failure_reason);
@@ -228,7 +226,7 @@ public:
     }
 
     void garbage_reply() {
-        policyd::HelperFetcher fetcher(with_program(script(*dir_, "garbage", "printf '5:hello,'; exec sleep 30")));
+        policyd::HelperFetcher fetcher(with_program(script(tls_->dir, "garbage", "printf '5:hello,'; exec sleep 30")));
         auto r = fetcher.fetch("example.com");
         CPPUNIT_ASSERT(r.failure == FetchFailure::FetchError);
         CPPUNIT_ASSERT_EQUAL(std::string("fetch-failed"), r.failure_reason);
@@ -238,7 +236,7 @@ public:
 
     void oversized_reply() {
         policyd::HelperFetcher fetcher(
-            with_program(script(*dir_, "oversized", "head -c 1000000 /dev/zero | tr '\\000' 9 2>/dev/null; exec sleep 30")));
+            with_program(script(tls_->dir, "oversized", "head -c 1000000 /dev/zero | tr '\\000' 9 2>/dev/null; exec sleep 30")));
         auto r = fetcher.fetch("example.com");
         CPPUNIT_ASSERT(r.failure == FetchFailure::FetchError);
         CPPUNIT_ASSERT_MESSAGE(r.error, r.error.find("malformed reply") != std::string::npos);
@@ -249,7 +247,7 @@ public:
         // A well-formed reply, failure None, with a text that is no policy:
         // the daemon parses it itself (RFC 8461 §3.2).
         policyd::HelperFetcher fetcher(with_program(
-            script(*dir_, "liar", "printf '14:\\001\\000\\000\\000\\000\\000\\000\\000\\000\\004junk,'; exec sleep 30")));
+            script(tls_->dir, "liar", "printf '14:\\001\\000\\000\\000\\000\\000\\000\\000\\000\\004junk,'; exec sleep 30")));
         auto r = fetcher.fetch("example.com");
         CPPUNIT_ASSERT(r.failure == FetchFailure::PolicyInvalid);
         CPPUNIT_ASSERT_EQUAL(std::string("policy-invalid"), r.failure_reason);
@@ -257,7 +255,7 @@ public:
     }
 
     void hanging_helper_is_killed() {
-        policyd::HelperFetcher fetcher(with_program(script(*dir_, "hang", "exec sleep 30"), 300ms));
+        policyd::HelperFetcher fetcher(with_program(script(tls_->dir, "hang", "exec sleep 30"), 300ms));
         auto r = fetcher.fetch("example.com");
         CPPUNIT_ASSERT(r.failure == FetchFailure::FetchError);
         CPPUNIT_ASSERT_EQUAL(std::string("timeout"), r.failure_reason);
@@ -266,7 +264,7 @@ public:
     }
 
     void dying_helper() {
-        policyd::HelperFetcher fetcher(with_program(script(*dir_, "die", "head -c 3 > /dev/null; exit 3")));
+        policyd::HelperFetcher fetcher(with_program(script(tls_->dir, "die", "head -c 3 > /dev/null; exit 3")));
         auto r = fetcher.fetch("example.com");
         CPPUNIT_ASSERT(r.failure == FetchFailure::FetchError);
         CPPUNIT_ASSERT_EQUAL(std::string("fetch-failed"), r.failure_reason);
@@ -300,8 +298,7 @@ public:
     }
 
 private:
-    std::unique_ptr<harness::TempDir> dir_;
-    std::unique_ptr<harness::TestPki> pki_;
+    std::unique_ptr<harness::PkiDir> tls_;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(PolicydFetchHelperTest);

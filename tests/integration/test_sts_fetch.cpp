@@ -89,17 +89,15 @@ class StsFetchTest : public CppUnit::TestFixture {
 
 public:
     void setUp() override {
-        dir_ = std::make_unique<harness::TempDir>();
-        pki_ = std::make_unique<harness::TestPki>(dir_->path());
+        tls_ = std::make_unique<harness::PkiDir>();
     }
     void tearDown() override {
-        pki_.reset();
-        dir_.reset();
+        tls_.reset();
     }
 
     sts::FetchOptions options(std::uint16_t port) const {
         sts::FetchOptions o;
-        o.ca_file = pki_->ca_file();
+        o.ca_file = tls_->pki.ca_file();
         o.connect_timeout = std::chrono::milliseconds(3000);
         o.total_timeout = std::chrono::milliseconds(5000);
         o.port = port;
@@ -122,7 +120,7 @@ public:
     }
 
     void valid_policy() {
-        harness::HttpsServer server(pki_->issue(kHost));
+        harness::HttpsServer server(tls_->pki.issue(kHost));
         server.route(kPath, {200, {{"Content-Type", "Text/Plain; charset=utf-8"}}, kPolicy});
         auto r = sts::make_https_fetcher(options(server.port()))->fetch("Example.COM.");
         CPPUNIT_ASSERT_MESSAGE(r.error, r.ok());
@@ -138,14 +136,14 @@ public:
     }
 
     void not_found() {
-        harness::HttpsServer server(pki_->issue(kHost));
+        harness::HttpsServer server(tls_->pki.issue(kHost));
         assert_failure(fetch(server), FetchFailure::FetchError, "http-status-404");
         server.route(kPath, text_plain(kPolicy, 500));
         assert_failure(fetch(server), FetchFailure::FetchError, "http-status-500");
     }
 
     void redirect_refused() {
-        harness::HttpsServer server(pki_->issue(kHost));
+        harness::HttpsServer server(tls_->pki.issue(kHost));
         std::string target =
             "https://" + kHost + ":" + std::to_string(server.port()) + "/elsewhere";
         server.route(kPath, {302, {{"Location", target}, {"Content-Type", "text/plain"}}, ""});
@@ -155,7 +153,7 @@ public:
     }
 
     void wrong_content_type() {
-        harness::HttpsServer server(pki_->issue(kHost));
+        harness::HttpsServer server(tls_->pki.issue(kHost));
         for (const char* type : {"text/plain", "TEXT/PLAIN", "text/plain;charset=utf-8",
                                  "text/plain ; charset=UTF-8"}) {
             server.route(kPath, {200, {{"Content-Type", type}}, kPolicy});
@@ -172,7 +170,7 @@ public:
     }
 
     void body_too_large() {
-        harness::HttpsServer server(pki_->issue(kHost));
+        harness::HttpsServer server(tls_->pki.issue(kHost));
         std::string big = kPolicy + "x: " + std::string(65 * 1024, 'y') + "\n";
         server.route(kPath, text_plain(big));  // Content-Length announces it
         assert_failure(fetch(server), FetchFailure::FetchError, "policy-too-large");
@@ -190,7 +188,7 @@ public:
     }
 
     void slow_server() {
-        harness::HttpsServer server(pki_->issue(kHost));
+        harness::HttpsServer server(tls_->pki.issue(kHost));
         harness::HttpsResponse slow = text_plain(kPolicy);
         slow.delay = std::chrono::seconds(30);  // cut short when the server goes away
         server.route(kPath, slow);
@@ -207,7 +205,7 @@ public:
     }
 
     void invalid_policy() {
-        harness::HttpsServer server(pki_->issue(kHost));
+        harness::HttpsServer server(tls_->pki.issue(kHost));
         std::string bad = "version: STSv1\nmode: enforce\nmax_age: 86400\n";  // no mx
         server.route(kPath, text_plain(bad));
         auto r = fetch(server);
@@ -217,21 +215,21 @@ public:
     }
 
     void self_signed() {
-        harness::HttpsServer server(pki_->issue(kHost, harness::CertKind::SelfSigned));
+        harness::HttpsServer server(tls_->pki.issue(kHost, harness::CertKind::SelfSigned));
         server.route(kPath, text_plain(kPolicy));
         assert_failure(fetch(server), FetchFailure::WebPkiInvalid, "certificate-not-trusted");
         CPPUNIT_ASSERT_EQUAL(0, server.requests());
     }
 
     void expired() {
-        harness::HttpsServer server(pki_->issue(kHost, harness::CertKind::Expired));
+        harness::HttpsServer server(tls_->pki.issue(kHost, harness::CertKind::Expired));
         server.route(kPath, text_plain(kPolicy));
         assert_failure(fetch(server), FetchFailure::WebPkiInvalid, "certificate-expired");
         CPPUNIT_ASSERT_EQUAL(0, server.requests());
     }
 
     void not_yet_valid() {
-        harness::HttpsServer server(pki_->issue(kHost, harness::CertKind::NotYetValid));
+        harness::HttpsServer server(tls_->pki.issue(kHost, harness::CertKind::NotYetValid));
         server.route(kPath, text_plain(kPolicy));
         auto r = fetch(server);
         assert_failure(r, FetchFailure::WebPkiInvalid, "validation-failure");
@@ -240,18 +238,18 @@ public:
     }
 
     void wrong_host() {
-        harness::HttpsServer server(pki_->issue("mta-sts.other.example"));
+        harness::HttpsServer server(tls_->pki.issue("mta-sts.other.example"));
         server.route(kPath, text_plain(kPolicy));
         assert_failure(fetch(server), FetchFailure::WebPkiInvalid, "certificate-host-mismatch");
         CPPUNIT_ASSERT_EQUAL(0, server.requests());
         // The policy host is mta-sts.<domain>, not <domain> itself.
-        harness::HttpsServer bare(pki_->issue("example.com"));
+        harness::HttpsServer bare(tls_->pki.issue("example.com"));
         bare.route(kPath, text_plain(kPolicy));
         assert_failure(fetch(bare), FetchFailure::WebPkiInvalid, "certificate-host-mismatch");
     }
 
     void system_store_does_not_trust_test_ca() {
-        harness::HttpsServer server(pki_->issue(kHost));
+        harness::HttpsServer server(tls_->pki.issue(kHost));
         server.route(kPath, text_plain(kPolicy));
         auto o = options(server.port());
         o.ca_file.clear();
@@ -281,7 +279,7 @@ public:
                                          const std::string& domain) {
         return {"-o",     "dns_nameservers=" + dns.nameserver(),
                 "-o",     "dns_timeout=2s",
-                "-o",     "sts_ca_file=" + pki_->ca_file(),
+                "-o",     "sts_ca_file=" + tls_->pki.ca_file(),
                 "-o",     "sts_fetch_port=" + std::to_string(port),
                 "-o",     "sts_fetch_resolve=" + kHost + ":127.0.0.1",
                 "-o",     "sts_fetch_timeout=5s",
@@ -291,7 +289,7 @@ public:
 
     void cli_lookup_found() {
         harness::TestDns dns(zone());
-        harness::HttpsServer server(pki_->issue(kHost));
+        harness::HttpsServer server(tls_->pki.issue(kHost));
         server.route(kPath, text_plain(kPolicy));
         auto r = harness::run_tool(lookup_args(dns, server.port(), "example.com"));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.err, 0, r.status);
@@ -325,7 +323,7 @@ public:
 
     void cli_lookup_failures() {
         harness::TestDns dns(zone());
-        harness::HttpsServer server(pki_->issue(kHost, harness::CertKind::Expired));
+        harness::HttpsServer server(tls_->pki.issue(kHost, harness::CertKind::Expired));
         server.route(kPath, text_plain(kPolicy));
         auto r = harness::run_tool(lookup_args(dns, server.port(), "example.com"));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.out + r.err, 1, r.status);
@@ -354,8 +352,7 @@ public:
     }
 
 private:
-    std::unique_ptr<harness::TempDir> dir_;
-    std::unique_ptr<harness::TestPki> pki_;
+    std::unique_ptr<harness::PkiDir> tls_;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(StsFetchTest);

@@ -47,17 +47,15 @@ class StsStoreTest : public CppUnit::TestFixture {
 
 public:
     void setUp() override {
-        dir_ = std::make_unique<harness::TempDir>();
-        pki_ = std::make_unique<harness::TestPki>(dir_->path());
-        server_ = std::make_unique<harness::HttpsServer>(pki_->issue(kHost));
+        tls_ = std::make_unique<harness::PkiDir>();
+        server_ = std::make_unique<harness::HttpsServer>(tls_->pki.issue(kHost));
         dns_ = std::make_unique<harness::TestDns>(zone());
-        cache_dir_ = dir_->path() + "/cache";
+        cache_dir_ = tls_->dir.path() + "/cache";
     }
     void tearDown() override {
         dns_.reset();
         server_.reset();
-        pki_.reset();
-        dir_.reset();
+        tls_.reset();
     }
 
     void backoff_then_policy_then_cache() {
@@ -66,7 +64,7 @@ public:
         CPPUNIT_ASSERT_MESSAGE(status.error, cache != nullptr);
         dns::LdnsResolver resolver({dns_->nameserver()}, std::chrono::milliseconds(2000));
         sts::FetchOptions options;
-        options.ca_file = pki_->ca_file();
+        options.ca_file = tls_->pki.ca_file();
         options.port = server_->port();
         options.resolve = {kHost + ":127.0.0.1"};
         auto fetcher = sts::make_https_fetcher(options);
@@ -111,7 +109,7 @@ public:
         server_->route(kPath, text_plain(kPolicy));
         std::vector<std::string> common{"-o", "cache_dir=" + cache_dir_,
                                         "-o", "dns_nameservers=" + dns_->nameserver(),
-                                        "-o", "sts_ca_file=" + pki_->ca_file(),
+                                        "-o", "sts_ca_file=" + tls_->pki.ca_file(),
                                         "-o", "sts_fetch_port=" + std::to_string(server_->port()),
                                         "-o", "sts_fetch_resolve=" + kHost + ":127.0.0.1"};
         auto args = [&](std::vector<std::string> more) {
@@ -150,8 +148,7 @@ public:
     }
 
 private:
-    std::unique_ptr<harness::TempDir> dir_;
-    std::unique_ptr<harness::TestPki> pki_;
+    std::unique_ptr<harness::PkiDir> tls_;
     std::unique_ptr<harness::HttpsServer> server_;
     std::unique_ptr<harness::TestDns> dns_;
     std::string cache_dir_;
