@@ -11,7 +11,6 @@
 
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -25,22 +24,17 @@
 
 namespace {
 
-constexpr std::int64_t kDay = 86400;
+using harness::read_file;
 
-std::string entry(const std::string& qname, const std::string& flags, const std::string& answer) {
-    return "ENTRY_BEGIN\nMATCH opcode qtype qname\nADJUST copy_id\nREPLY QR RD RA " + flags +
-           "\nSECTION QUESTION\n" + qname + " IN TXT\nSECTION ANSWER\n" + answer + "ENTRY_END\n";
-}
+constexpr std::int64_t kDay = 86400;
 
 // other.example authorizes test.example to receive its reports; nobody
 // authorizes for third.example.
 std::string zone() {
-    return entry("other.example._report._dmarc.test.example.", "NOERROR",
-                 "other.example._report._dmarc.test.example. 300 IN TXT \"v=DMARC1\"\n") +
-           entry("third.example._report._dmarc.test.example.", "NXDOMAIN", "") +
+    return harness::dns_txt("other.example._report._dmarc.test.example.", "v=DMARC1") +
+           harness::dns_entry("third.example._report._dmarc.test.example.", "TXT", "NXDOMAIN", "") +
            // Any other question (the tree walks of organizational domains): NXDOMAIN.
-           "ENTRY_BEGIN\nMATCH opcode\nADJUST copy_id copy_query\nREPLY QR RD RA NXDOMAIN\n"
-           "SECTION QUESTION\nSECTION ANSWER\nENTRY_END\n";
+           harness::dns_nxdomain_rest();
 }
 
 report::Evaluation evaluation(std::int64_t time, const std::string& policy_domain, const std::string& ip,
@@ -66,13 +60,6 @@ report::Evaluation evaluation(std::int64_t time, const std::string& policy_domai
     e.dmarc_dkim = dkim_result == "pass" ? "pass" : "fail";
     e.disposition = "none";
     return e;
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
 }
 
 // The report inside a delivered message, parsed; fails the test otherwise,

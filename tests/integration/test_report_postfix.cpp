@@ -11,10 +11,7 @@
 
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
-#include <thread>
 
 #include "../unit/report_mime.h"
 #include "../unit/report_xml_reader.h"
@@ -27,29 +24,18 @@ namespace {
 
 constexpr const char* kTrustedId = "upstream.example";
 
-std::string txt(const std::string& name, const std::string& value) {
-    return "ENTRY_BEGIN\nMATCH opcode qtype qname\nADJUST copy_id\nREPLY QR RD RA NOERROR\n"
-           "SECTION QUESTION\n" + name + " IN TXT\nSECTION ANSWER\n" + name + " 300 IN TXT \"" + value +
-           "\"\nENTRY_END\n";
-}
+using harness::dns_txt;
+using harness::read_file;
 
 // alpha and beta authorize test.example to receive their reports, gamma does
 // not; every other question is NXDOMAIN.
 std::string zone() {
-    return txt("_dmarc.alpha.example.", "v=DMARC1; p=reject; rua=mailto:dmarc@test.example") +
-           txt("_dmarc.beta.example.", "v=DMARC1; p=none; rua=mailto:agg@test.example") +
-           txt("_dmarc.gamma.example.", "v=DMARC1; p=quarantine; rua=mailto:agg@test.example") +
-           txt("alpha.example._report._dmarc.test.example.", "v=DMARC1") +
-           txt("beta.example._report._dmarc.test.example.", "v=DMARC1") +
-           "ENTRY_BEGIN\nMATCH opcode\nADJUST copy_id copy_query\nREPLY QR RD RA NXDOMAIN\n"
-           "SECTION QUESTION\nSECTION ANSWER\nENTRY_END\n";
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
+    return dns_txt("_dmarc.alpha.example.", "v=DMARC1; p=reject; rua=mailto:dmarc@test.example") +
+           dns_txt("_dmarc.beta.example.", "v=DMARC1; p=none; rua=mailto:agg@test.example") +
+           dns_txt("_dmarc.gamma.example.", "v=DMARC1; p=quarantine; rua=mailto:agg@test.example") +
+           dns_txt("alpha.example._report._dmarc.test.example.", "v=DMARC1") +
+           dns_txt("beta.example._report._dmarc.test.example.", "v=DMARC1") +
+           harness::dns_nxdomain_rest();
 }
 
 harness::Mail mail(const std::string& domain, const std::string& ip, bool dkim_pass, int n) {
@@ -131,9 +117,8 @@ public:
         std::string log = dir.path() + "/milter.log";
         auto milter = std::make_unique<harness::Process>(
             std::vector<std::string>{harness::builddir() + "/milter/mtaguard-milter", "-f", "-c", conf}, log);
-        for (int i = 0; i < 250 && !std::filesystem::exists(pf.milter_socket()); ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        CPPUNIT_ASSERT_MESSAGE(read_file(log), std::filesystem::exists(pf.milter_socket()));
+        CPPUNIT_ASSERT_MESSAGE(read_file(log), harness::wait_until([&] { return std::filesystem::exists(pf.milter_socket()); },
+                                                                   std::chrono::seconds(5)));
 
         std::int64_t start = std::time(nullptr);
         const harness::Mail mails[] = {
