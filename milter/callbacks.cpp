@@ -52,7 +52,8 @@ Connection* connection(SMFICTX* ctx) {
     return c;
 }
 
-std::string macro(SMFICTX* ctx, const char* name) {
+// A view into libmilter's copy, valid until the next command of this stage.
+std::string_view macro(SMFICTX* ctx, const char* name) {
     const char* v = smfi_getsymval(ctx, const_cast<char*>(name));
     return v ? v : "";
 }
@@ -108,7 +109,7 @@ sfsistat on_connect(SMFICTX* ctx, char*, _SOCK_ADDR* hostaddr) {
     return guarded("connect", [&] {
         Connection* c = connection(ctx);
         std::string ip = address_text(hostaddr);
-        if (ip.empty()) ip = macro(ctx, "{client_addr}");
+        if (ip.empty()) ip = std::string(macro(ctx, "{client_addr}"));
         std::string skip = c->session.connect(current_runtime(), ip);
         if (skip.empty()) return SMFIS_CONTINUE;
         log_skip(skip, ip, "");
@@ -127,11 +128,11 @@ sfsistat on_helo(SMFICTX* ctx, char* name) {
 sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
     return guarded("envfrom", [&] {
         Connection* c = connection(ctx);
-        std::string sender = argv && argv[0] ? argv[0] : "";
-        std::string auth = macro(ctx, "{auth_authen}");
+        std::string_view sender = argv && argv[0] ? argv[0] : "";
+        std::string_view auth = macro(ctx, "{auth_authen}");
         std::string skip = c->session.mail(sender, auth);
         if (skip.empty()) return SMFIS_CONTINUE;
-        log_skip(skip, c->session.facts().client_ip, "user=" + auth);
+        log_skip(skip, c->session.facts().client_ip, "user=" + std::string(auth));
         return SMFIS_ACCEPT;
     });
 }
@@ -156,7 +157,7 @@ sfsistat apply(SMFICTX* ctx, const Outcome& out) {
     static char kAuthRes[] = "Authentication-Results";
     for (int index : out.delete_authres) smfi_chgheader(ctx, kAuthRes, index, nullptr);
     if (!out.add_authres.empty()) smfi_insheader(ctx, 0, kAuthRes, const_cast<char*>(out.add_authres.c_str()));
-    logging::info(out.log_line);
+    if (!out.log_line.empty()) logging::info(out.log_line);
     switch (out.action) {
         case dmarc::Action::Accept: return SMFIS_CONTINUE;
         case dmarc::Action::Quarantine:
@@ -184,7 +185,7 @@ sfsistat on_eom(SMFICTX* ctx) {
         Evaluator evaluate = [rt](const dmarc::MessageFacts& facts) {
             return dmarc::evaluate(facts, *rt->resolver, *rt->config);
         };
-        Outcome out = c->session.end_of_message(macro(ctx, "i"), evaluate);
+        Outcome out = c->session.end_of_message(std::string(macro(ctx, "i")), evaluate);
         sfsistat status = apply(ctx, out);
         c->session.abort_message();
         return status;
