@@ -20,7 +20,7 @@ PACKAGES=(
     libdb-dev db-util libpsl-dev libidn2-dev zlib1g-dev libcppunit-dev
     postfix swaks iproute2 ca-certificates util-linux
     opendmarc postfix-mta-sts-resolver
-    libxml2-utils
+    libxml2-utils linux-perf
 )
 
 install_deps() {

@@ -2,9 +2,9 @@
 // benchmark: what the milter protocol and libmilter cost by themselves for a
 // filter that must see what a DMARC filter sees. It negotiates exactly the
 // steps and no-reply flags mtaguard-milter does (connect, HELO, MAIL, RCPT
-// and headers, without replies to HELO, RCPT and headers where offered; no
-// DATA, body, EOH; RCPT because the report history records recipient
-// domains) and
+// and headers, without replies to HELO, MAIL, RCPT and headers where
+// offered; no DATA, body, EOH; RCPT because the report history records
+// recipient domains) and
 // answers "continue" to everything. A filter registering only xxfi_eom would
 // get no headers at all, which no DMARC filter can do, and would measure a
 // different protocol exchange.
@@ -16,7 +16,7 @@
 namespace {
 
 constexpr unsigned long kSteps = SMFIP_NODATA | SMFIP_NOBODY | SMFIP_NOEOH | SMFIP_NOUNKNOWN | SMFIP_NR_HDR |
-                                 SMFIP_NR_HELO | SMFIP_NR_RCPT;
+                                 SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT;
 
 sfsistat negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned long, unsigned long,
                    unsigned long* pf0, unsigned long* pf1, unsigned long* pf2, unsigned long* pf3) {
@@ -31,7 +31,7 @@ sfsistat no_reply(SMFICTX* ctx, unsigned long flag) {
 }
 sfsistat connect(SMFICTX*, char*, _SOCK_ADDR*) { return SMFIS_CONTINUE; }
 sfsistat helo(SMFICTX* ctx, char*) { return no_reply(ctx, SMFIP_NR_HELO); }
-sfsistat envfrom(SMFICTX*, char**) { return SMFIS_CONTINUE; }
+sfsistat envfrom(SMFICTX* ctx, char**) { return no_reply(ctx, SMFIP_NR_MAIL); }
 sfsistat envrcpt(SMFICTX* ctx, char**) { return no_reply(ctx, SMFIP_NR_RCPT); }
 sfsistat header(SMFICTX* ctx, char*, char*) { return no_reply(ctx, SMFIP_NR_HDR); }
 sfsistat eom(SMFICTX*) { return SMFIS_CONTINUE; }

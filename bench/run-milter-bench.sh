@@ -13,7 +13,9 @@
 # ratios mtaguard/OpenDMARC and mtaguard/null, each filter's CPU time per
 # message (utime+stime of its processes from /proc, and the two apart: the
 # steadier figure on a shared machine, where the load generator competes for
-# the CPU) and peak RSS. Record results in bench/README.md.
+# the CPU) and peak RSS. PERF_STAT=1 adds, per message, the context
+# switches, CPU migrations and page faults of each filter's processes
+# (perf stat, Debian linux-perf). Record results in bench/README.md.
 set -euo pipefail
 BUILD=$(cd "${1:-$(dirname "$0")/../build}" && pwd)
 MESSAGES=${MESSAGES:-2000}
@@ -86,18 +88,37 @@ ticks() {  # "USER SYSTEM" clock ticks
 HZ=$(getconf CLK_TCK)
 declare -A proc=([mtaguard]=mtaguard-milter [opendmarc]=opendmarc [null]=null-milter)
 us_per_msg() { awk -v t="$1" -v hz="$HZ" -v n="$2" 'BEGIN { printf "%.0f", t * 1e6 / hz / n }'; }
+# PERF_STAT=1: software counters of the filter's processes over the run
+# (perf stat -p), per message: context switches, CPU migrations, page faults.
+perf_start() {
+    [ "${PERF_STAT:-0}" = 1 ] || return 0
+    perf stat -x, -e context-switches,cpu-migrations,page-faults -o "$work/perf.txt" \
+        -p "$(pids_of "$1" | tr ' ' ',' | sed 's/,$//')" &
+    perf_pid=$!
+    sleep 0.3
+}
+perf_stop() {  # perf_stop MESSAGES: prints " cs=.. migrations=.. faults=.." per message
+    [ "${PERF_STAT:-0}" = 1 ] || return 0
+    kill -INT "$perf_pid"
+    wait "$perf_pid" || true
+    awk -F, -v n="$1" '/^[0-9]/ { v[$3] = $1 } END {
+        printf " cs=%.2f migrations=%.3f faults=%.3f", v["context-switches"] / n, v["cpu-migrations"] / n, v["page-faults"] / n }' \
+        "$work/perf.txt"
+}
 run() {  # run NAME SOCKET CONNECTIONS EXPECT
-    local out bu bk au ak n
+    local out bu bk au ak n counters
+    perf_start "${proc[$1]}"
     read -r bu bk < <(ticks "${proc[$1]}")
     out=$("$BUILD/bench/milter-load" --socket "unix:$work/$2.sock" --connections "$3" \
         --messages $((MESSAGES / $3 + 1)) --domains "$DOMAINS" --authserv-id bench.example --expect "$4") || true
     read -r au ak < <(ticks "${proc[$1]}")
     n=$(( (MESSAGES / $3 + 1) * $3 ))
+    counters=$(perf_stop "$n")
     cpu[$1/$3]=$(us_per_msg $((au - bu + ak - bk)) "$n")
     local user sys
     user=$(us_per_msg $((au - bu)) "$n")
     sys=$(us_per_msg $((ak - bk)) "$n")
-    echo "$1 $out cpu_us_per_msg=${cpu[$1/$3]} user_us=$user sys_us=$sys"
+    echo "$1 $out cpu_us_per_msg=${cpu[$1/$3]} user_us=$user sys_us=$sys$counters"
     rate[$1/$3]=$(sed -E 's/.*msgs_per_s=([0-9]+).*/\1/' <<<"$out")
     p99[$1/$3]=$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$out")
 }

@@ -6,10 +6,14 @@
 //
 // Negotiation (milter protocol v6, as Postfix >= 2.6 speaks it): actions
 // ADDHDRS, CHGHDRS, QUARANTINE, SETSYMLIST; steps not needed are switched off
-// (RCPT, DATA, body, EOH, unknown commands) and headers/HELO need no reply
-// when the MTA offers that. Macros are requested at the stages Postfix
-// defines them: {client_addr} j {daemon_name} at connect, {auth_authen}
-// {mail_addr} at MAIL, i at end of message.
+// (DATA, body, EOH, unknown commands; RCPT stays for the report history's
+// recipient domains) and HELO, MAIL, RCPT and headers need no reply when the
+// MTA offers that: end of message is then the only round trip of a message.
+// A skipped (authenticated) submission is then accepted at end of message
+// instead of at MAIL; without SMFIP_NR_MAIL it is accepted at MAIL as
+// before. Macros are requested at the stages Postfix defines them:
+// {client_addr} j {daemon_name} at connect, {auth_authen} {mail_addr} at
+// MAIL, i at end of message.
 //
 // A callback never lets an exception escape into libmilter: an unexpected
 // failure tempfails the message (and is logged).
@@ -33,11 +37,12 @@ std::atomic<std::shared_ptr<const Runtime>> g_runtime;
 
 constexpr unsigned long kActions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST;
 constexpr unsigned long kStepsOff = SMFIP_NODATA | SMFIP_NOBODY | SMFIP_NOEOH | SMFIP_NOUNKNOWN;
-constexpr unsigned long kNoReply = SMFIP_NR_HDR | SMFIP_NR_HELO | SMFIP_NR_RCPT;
+constexpr unsigned long kNoReply = SMFIP_NR_HDR | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT;
 
 struct Connection {
     Session session;
     unsigned long protocol = 0;  // the negotiated SMFIP_* flags
+    bool skipped = false;        // this message is skipped (accepted at end of message)
     sfsistat reply(unsigned long no_reply_flag) const {
         return (protocol & no_reply_flag) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
     }
@@ -52,7 +57,8 @@ Connection* connection(SMFICTX* ctx) {
     return c;
 }
 
-std::string macro(SMFICTX* ctx, const char* name) {
+// A view into libmilter's copy, valid until the next command of this stage.
+std::string_view macro(SMFICTX* ctx, const char* name) {
     const char* v = smfi_getsymval(ctx, const_cast<char*>(name));
     return v ? v : "";
 }
@@ -108,7 +114,7 @@ sfsistat on_connect(SMFICTX* ctx, char*, _SOCK_ADDR* hostaddr) {
     return guarded("connect", [&] {
         Connection* c = connection(ctx);
         std::string ip = address_text(hostaddr);
-        if (ip.empty()) ip = macro(ctx, "{client_addr}");
+        if (ip.empty()) ip = std::string(macro(ctx, "{client_addr}"));
         std::string skip = c->session.connect(current_runtime(), ip);
         if (skip.empty()) return SMFIS_CONTINUE;
         log_skip(skip, ip, "");
@@ -127,19 +133,20 @@ sfsistat on_helo(SMFICTX* ctx, char* name) {
 sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
     return guarded("envfrom", [&] {
         Connection* c = connection(ctx);
-        std::string sender = argv && argv[0] ? argv[0] : "";
-        std::string auth = macro(ctx, "{auth_authen}");
+        std::string_view sender = argv && argv[0] ? argv[0] : "";
+        std::string_view auth = macro(ctx, "{auth_authen}");
         std::string skip = c->session.mail(sender, auth);
-        if (skip.empty()) return SMFIS_CONTINUE;
-        log_skip(skip, c->session.facts().client_ip, "user=" + auth);
-        return SMFIS_ACCEPT;
+        c->skipped = !skip.empty();
+        if (!c->skipped) return c->reply(SMFIP_NR_MAIL);
+        log_skip(skip, c->session.facts().client_ip, "user=" + std::string(auth));
+        return (c->protocol & SMFIP_NR_MAIL) ? SMFIS_NOREPLY : SMFIS_ACCEPT;
     });
 }
 
 sfsistat on_envrcpt(SMFICTX* ctx, char** argv) {
     return guarded("envrcpt", [&] {
         Connection* c = connection(ctx);
-        c->session.rcpt(argv && argv[0] ? argv[0] : "");
+        if (!c->skipped) c->session.rcpt(argv && argv[0] ? argv[0] : "");
         return c->reply(SMFIP_NR_RCPT);
     });
 }
@@ -147,7 +154,7 @@ sfsistat on_envrcpt(SMFICTX* ctx, char** argv) {
 sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
     return guarded("header", [&] {
         Connection* c = connection(ctx);
-        c->session.header(name ? name : "", value ? value : "");
+        if (!c->skipped) c->session.header(name ? name : "", value ? value : "");
         return c->reply(SMFIP_NR_HDR);
     });
 }
@@ -156,7 +163,7 @@ sfsistat apply(SMFICTX* ctx, const Outcome& out) {
     static char kAuthRes[] = "Authentication-Results";
     for (int index : out.delete_authres) smfi_chgheader(ctx, kAuthRes, index, nullptr);
     if (!out.add_authres.empty()) smfi_insheader(ctx, 0, kAuthRes, const_cast<char*>(out.add_authres.c_str()));
-    logging::info(out.log_line);
+    if (!out.log_line.empty()) logging::info(out.log_line);
     switch (out.action) {
         case dmarc::Action::Accept: return SMFIS_CONTINUE;
         case dmarc::Action::Quarantine:
@@ -181,10 +188,15 @@ sfsistat on_eom(SMFICTX* ctx) {
         Connection* c = connection(ctx);
         const Runtime* rt = c->session.runtime();
         if (!rt) return SMFIS_CONTINUE;  // no connect stage seen
+        if (c->skipped) {                // logged at MAIL
+            c->skipped = false;
+            c->session.abort_message();
+            return SMFIS_ACCEPT;
+        }
         Evaluator evaluate = [rt](const dmarc::MessageFacts& facts) {
             return dmarc::evaluate(facts, *rt->resolver, *rt->config);
         };
-        Outcome out = c->session.end_of_message(macro(ctx, "i"), evaluate);
+        Outcome out = c->session.end_of_message(std::string(macro(ctx, "i")), evaluate);
         sfsistat status = apply(ctx, out);
         c->session.abort_message();
         return status;
@@ -192,7 +204,10 @@ sfsistat on_eom(SMFICTX* ctx) {
 }
 
 sfsistat on_abort(SMFICTX* ctx) {
-    if (auto* c = static_cast<Connection*>(smfi_getpriv(ctx))) c->session.abort_message();
+    if (auto* c = static_cast<Connection*>(smfi_getpriv(ctx))) {
+        c->skipped = false;
+        c->session.abort_message();
+    }
     return SMFIS_CONTINUE;
 }
 

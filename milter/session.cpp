@@ -57,10 +57,10 @@ std::string auth_facts(const std::vector<dmarc::AuthFact>& facts) {
 
 }  // namespace
 
-std::string strip_angle_brackets(std::string_view address) {
+std::string_view strip_angle_brackets(std::string_view address) {
     if (address.size() >= 2 && address.front() == '<' && address.back() == '>')
         address = address.substr(1, address.size() - 2);
-    return std::string(address);
+    return address;
 }
 
 std::string authserv_id_of(std::string_view value) {
@@ -83,10 +83,21 @@ std::string authserv_id_of(std::string_view value) {
     return domain::lower(id);
 }
 
+void Session::Message::clear() {
+    // clear(), not a fresh Message: the buffers are kept for the next message.
+    for (auto* v : {&facts.from_headers, &facts.authentication_results, &facts.received_spf, &authres_ids,
+                    &rcpt_domains})
+        v->clear();
+    for (auto* s : {&facts.queue_id, &facts.envelope_from, &facts.helo, &facts.client_ip}) s->clear();
+    from_overflow = false;
+    ignored_headers = 0;
+    is_report = false;
+}
+
 std::string Session::connect(std::shared_ptr<const Runtime> runtime, std::string client_ip) {
     runtime_ = std::move(runtime);
     client_ip_ = std::move(client_ip);
-    message_ = Message{};
+    message_.clear();
     if (client_ip_.empty() || runtime_->skip_networks.empty()) return "";
     auto address = net::parse_address(client_ip_);
     if (address && runtime_->skip_networks.contains(*address)) return "client in milter_skip_networks";
@@ -94,7 +105,7 @@ std::string Session::connect(std::shared_ptr<const Runtime> runtime, std::string
 }
 
 std::string Session::mail(std::string_view envelope_from, std::string_view auth_authen) {
-    message_ = Message{};
+    message_.clear();
     message_.facts.envelope_from = strip_angle_brackets(envelope_from);
     message_.facts.helo = helo_;
     message_.facts.client_ip = client_ip_;
@@ -104,14 +115,17 @@ std::string Session::mail(std::string_view envelope_from, std::string_view auth_
 }
 
 void Session::rcpt(std::string_view envelope_to) {
-    std::string address = strip_angle_brackets(envelope_to);
+    std::string_view address = strip_angle_brackets(envelope_to);
     auto at = address.rfind('@');
-    if (at == std::string::npos) return;
-    std::string domain = address.substr(at + 1);
-    for (char& ch : domain) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (at == std::string_view::npos) return;
+    std::string_view domain = address.substr(at + 1);
     auto& domains = message_.rcpt_domains;
-    if (domains.size() < kMaxRecipientDomains && std::find(domains.begin(), domains.end(), domain) == domains.end())
-        domains.push_back(std::move(domain));
+    // Compared before copying: most messages repeat one recipient domain.
+    if (domains.size() >= kMaxRecipientDomains ||
+        std::any_of(domains.begin(), domains.end(), [&](const std::string& d) { return iequals(d, domain); }))
+        return;
+    domains.emplace_back(domain);
+    for (char& ch : domains.back()) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
 }
 
 void Session::header(std::string_view name, std::string_view value) {
@@ -134,7 +148,8 @@ void Session::header(std::string_view name, std::string_view value) {
 }
 
 // One history row per author domain with a policy (report/from_verdict.h).
-void Session::record_history(const dmarc::Verdict& verdict) const {
+// The last use of this message's recipient domains: they are moved.
+void Session::record_history(const dmarc::Verdict& verdict) {
     if (!runtime_->history) return;
     const auto& facts = message_.facts;
     report::MessageContext message;
@@ -143,7 +158,7 @@ void Session::record_history(const dmarc::Verdict& verdict) const {
     auto at = facts.envelope_from.rfind('@');
     // RFC 9990 IdentifierType: the MAIL FROM domain, the HELO name for a null sender.
     message.envelope_from_domain = at == std::string::npos ? facts.helo : facts.envelope_from.substr(at + 1);
-    message.envelope_to_domains = message_.rcpt_domains;
+    message.envelope_to_domains = std::move(message_.rcpt_domains);
     message.is_report = message_.is_report;
     for (auto& evaluation : report::evaluations_of(verdict, message)) runtime_->history->record(std::move(evaluation));
 }
@@ -159,38 +174,72 @@ Outcome Session::overflow_outcome(const std::string& queue_id) const {
         out.smtp_xcode = "5.7.1";
         out.smtp_text = "DMARC: " + reason;
     }
-    out.log_line = logging::fields({{"queue_id", queue_id},
-                                    {"client", client_ip_},
-                                    {"status", "permerror"},
-                                    {"action", dmarc::action_name(out.action)},
-                                    {"reason", reason}});
+    if (logging::enabled(logging::Level::Info))
+        out.log_line = logging::fields({{"queue_id", queue_id},
+                                        {"client", client_ip_},
+                                        {"status", "permerror"},
+                                        {"action", dmarc::action_name(out.action)},
+                                        {"reason", reason}});
     return out;
+}
+
+// RFC 8601 §5: marks for deletion what claims our id, and keeps it out of
+// the facts (the believed results stay in place, in order).
+void Session::drop_forged_results(Outcome& out) {
+    auto& results = message_.facts.authentication_results;
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < message_.authres_ids.size(); ++i) {
+        if (dmarc::claims_own_id(message_.authres_ids[i], runtime_->authserv_id, message_.facts.queue_id))
+            out.delete_authres.push_back(static_cast<int>(i) + 1);
+        else if (i < results.size())
+            results[kept++].swap(results[i]);
+    }
+    if (kept < results.size()) results.resize(kept);
+    std::reverse(out.delete_authres.begin(), out.delete_authres.end());
+}
+
+// The one log line of a message (not built when info lines are not logged).
+std::string Session::log_line(const dmarc::Verdict& v, const Outcome& out) const {
+    if (!logging::enabled(logging::Level::Info)) return "";
+    std::vector<std::string> authors;
+    std::string_view policy_domain, policy;
+    for (const auto& d : v.domains) {
+        authors.push_back(d.author_domain);
+        if (d.author_domain == v.header_from || policy_domain.empty()) {
+            policy_domain = d.policy_domain ? std::string_view(*d.policy_domain) : std::string_view();
+            policy = d.requested ? dmarc::policy_name(*d.requested) : std::string_view();
+        }
+    }
+    const auto& facts = message_.facts;
+    std::string from = authors.empty() ? v.header_from : join(authors);
+    std::string spf = auth_facts(v.spf), dkim = auth_facts(v.dkim);
+    std::string deleted = std::to_string(out.delete_authres.size());
+    std::string ignored = std::to_string(message_.ignored_headers);
+    return logging::fields({{"queue_id", facts.queue_id},
+                            {"client", facts.client_ip},
+                            {"from", from},
+                            {"status", dmarc::status_name(v.status)},
+                            {"policy_domain", policy_domain},
+                            {"policy", policy},
+                            {"action", dmarc::action_name(v.action)},
+                            {"spf", spf},
+                            {"dkim", dkim},
+                            {"forged_authres_deleted", deleted},
+                            {"headers_ignored", ignored},
+                            {"reason", v.reason}});
 }
 
 Outcome Session::end_of_message(std::string queue_id, const Evaluator& evaluate) {
     message_.facts.queue_id = std::move(queue_id);
-    const auto& facts = message_.facts;
-    Outcome out = message_.from_overflow ? overflow_outcome(facts.queue_id) : Outcome{};
-
-    // RFC 8601 §5: delete what claims our id; keep it out of the facts too.
-    std::vector<std::string> believed;
-    for (std::size_t i = 0; i < message_.authres_ids.size(); ++i) {
-        bool forged = dmarc::claims_own_id(message_.authres_ids[i], runtime_->authserv_id, facts.queue_id);
-        if (forged) out.delete_authres.push_back(static_cast<int>(i) + 1);
-        else if (i < facts.authentication_results.size()) believed.push_back(std::move(message_.facts.authentication_results[i]));
-    }
-    std::reverse(out.delete_authres.begin(), out.delete_authres.end());
+    Outcome out = message_.from_overflow ? overflow_outcome(message_.facts.queue_id) : Outcome{};
+    drop_forged_results(out);
     if (message_.from_overflow) return out;
 
-    // The believed results replace the collected ones (no copy of the facts).
-    message_.facts.authentication_results.swap(believed);
-    dmarc::Verdict v = evaluate(facts);
-    record_history(v);
-
+    dmarc::Verdict v = evaluate(message_.facts);
     out.action = v.action;
-    out.smtp_code = v.smtp_code;
-    out.smtp_xcode = v.smtp_xcode;
-    out.smtp_text = v.smtp_text;
+    out.smtp_code = std::move(v.smtp_code);
+    out.smtp_xcode = std::move(v.smtp_xcode);
+    out.smtp_text = std::move(v.smtp_text);
     if (v.action == dmarc::Action::Reject && out.smtp_code.empty()) {
         out.smtp_code = "550";
         out.smtp_xcode = "5.7.1";
@@ -201,33 +250,9 @@ Outcome Session::end_of_message(std::string queue_id, const Evaluator& evaluate)
         out.smtp_text = "DMARC policy of " + v.header_from + " cannot be determined now";
     }
     if (v.action == dmarc::Action::Quarantine) out.quarantine_reason = "DMARC quarantine policy of " + v.header_from;
-    if (v.action != dmarc::Action::Reject) out.add_authres = v.header_value;
-
-    std::vector<std::string> authors;
-    std::string policy_domain, policy;
-    for (const auto& d : v.domains) {
-        authors.push_back(d.author_domain);
-        if (d.author_domain == v.header_from || policy_domain.empty()) {
-            policy_domain = d.policy_domain.value_or("");
-            policy = d.requested ? std::string(dmarc::policy_name(*d.requested)) : "";
-        }
-    }
-    std::string from = authors.empty() ? v.header_from : join(authors);
-    std::string spf = auth_facts(v.spf), dkim = auth_facts(v.dkim);
-    std::string deleted = std::to_string(out.delete_authres.size());
-    std::string ignored = std::to_string(message_.ignored_headers);
-    out.log_line = logging::fields({{"queue_id", facts.queue_id},
-                                    {"client", facts.client_ip},
-                                    {"from", from},
-                                    {"status", dmarc::status_name(v.status)},
-                                    {"policy_domain", policy_domain},
-                                    {"policy", policy},
-                                    {"action", dmarc::action_name(v.action)},
-                                    {"spf", spf},
-                                    {"dkim", dkim},
-                                    {"forged_authres_deleted", deleted},
-                                    {"headers_ignored", ignored},
-                                    {"reason", v.reason}});
+    if (v.action != dmarc::Action::Reject) out.add_authres = std::move(v.header_value);
+    out.log_line = log_line(v, out);
+    record_history(v);
     return out;
 }
 

@@ -47,7 +47,7 @@ struct Outcome {
     dmarc::Action action = dmarc::Action::Accept;
     std::string smtp_code, smtp_xcode, smtp_text;  // Reject / TempFail
     std::string quarantine_reason;                 // Quarantine
-    std::string log_line;                          // the one line for this message
+    std::string log_line;  // the one line for this message; "" when info lines are not logged
 };
 
 class Session {
@@ -62,7 +62,7 @@ public:
     void rcpt(std::string_view envelope_to);
     void header(std::string_view name, std::string_view value);
     Outcome end_of_message(std::string queue_id, const Evaluator& evaluate);
-    void abort_message() { message_ = Message{}; }
+    void abort_message() { message_.clear(); }
 
     const Runtime* runtime() const { return runtime_.get(); }
     const dmarc::MessageFacts& facts() const { return message_.facts; }
@@ -75,8 +75,11 @@ private:
         std::size_t ignored_headers = 0;
         std::vector<std::string> rcpt_domains;  // distinct, at most kMaxRecipientDomains
         bool is_report = false;                 // Subject of a DMARC aggregate report
+        void clear();
     };
-    void record_history(const dmarc::Verdict& verdict) const;
+    void record_history(const dmarc::Verdict& verdict);
+    void drop_forged_results(Outcome& out);
+    std::string log_line(const dmarc::Verdict& v, const Outcome& out) const;
     Outcome overflow_outcome(const std::string& queue_id) const;
 
     std::shared_ptr<const Runtime> runtime_;
@@ -85,7 +88,7 @@ private:
     Message message_;
 };
 
-// "<a@b>" -> "a@b"; "<>" -> "".
-std::string strip_angle_brackets(std::string_view address);
+// "<a@b>" -> "a@b"; "<>" -> "" (a view into `address`).
+std::string_view strip_angle_brackets(std::string_view address);
 
 }  // namespace milter

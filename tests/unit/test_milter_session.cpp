@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "dmarc/trust.h"
+#include "log.h"
 #include "session.h"
 
 namespace {
@@ -65,10 +66,22 @@ class MilterSessionTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(verdict_to_outcome);
     CPPUNIT_TEST(skips);
     CPPUNIT_TEST(bounds);
+    CPPUNIT_TEST(log_line_only_when_info_is_logged);
     CPPUNIT_TEST(bad_skip_network_is_a_config_error);
     CPPUNIT_TEST_SUITE_END();
 
+    static void log_at(logging::Level level) {
+        logging::Options o;
+        o.to_syslog = false;
+        o.level = level;
+        logging::init(o);
+    }
+
 public:
+    // The per-message line is built only when info lines are written.
+    void setUp() override { log_at(logging::Level::Info); }
+    void tearDown() override { log_at(logging::Level::Info); }
+
     void authserv_id_extraction() {
         struct Case {
             const char* label;
@@ -270,6 +283,33 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("550"), out.smtp_code);
         CPPUNIT_ASSERT(out.add_authres.find("dmarc=permerror") != std::string::npos);
         CPPUNIT_ASSERT(out.delete_authres == std::vector<int>{1});
+    }
+
+    void log_line_only_when_info_is_logged() {
+        struct Case {
+            const char* label;
+            logging::Level level;
+            bool line;
+        };
+        const Case cases[] = {
+            {"warning", logging::Level::Warning, false},
+            {"notice", logging::Level::Notice, false},
+            {"info", logging::Level::Info, true},
+            {"debug", logging::Level::Debug, true},
+        };
+        for (const auto& c : cases) {
+            log_at(c.level);
+            milter::Session s;
+            s.connect(runtime({}), "192.0.2.1");
+            s.mail("<a@example.com>", "");
+            s.header("From", "a@example.com");
+            Recorder r;
+            r.verdict = verdict(dmarc::Status::Pass, dmarc::Action::Accept, "mx.example.org; dmarc=pass");
+            auto out = s.end_of_message("Q", r.fn());
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, std::string("mx.example.org; dmarc=pass"), out.add_authres);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.line, out.log_line.find("queue_id=Q ") == 0);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.line, !out.log_line.empty());
+        }
     }
 
     void bad_skip_network_is_a_config_error() {
