@@ -4,7 +4,7 @@
 # at 1, 16 and 64 connections: queries/s, p50/p99 latency, each server's CPU
 # time per query, peak RSS, and the ratios.
 #
-#   bench/policyd-bench.sh BUILDDIR [REQUESTS_PER_CONNECTION]     (as root)
+#   [REPS=3] bench/policyd-bench.sh BUILDDIR [REQUESTS_PER_CONNECTION]     (as root)
 #
 # Runs in a private network and mount namespace: ldns-testns answers on
 # 127.0.0.1:53 for everybody (mta-sts-daemon reads /etc/resolv.conf, which
@@ -25,7 +25,7 @@
 # The filled rows were last checked when written, so no TXT revalidation
 # (which ldns-testns would not answer) is due while the whole policyd part
 # runs within five minutes (kRevalidateInterval) of the fill: with the
-# default REQUESTS it takes about one.
+# default REQUESTS and REPS it takes about three.
 set -eu
 if [ -z "${POLICYD_BENCH_NS:-}" ]; then
     POLICYD_BENCH_NS=1 exec unshare --net --mount "$0" "$@"
@@ -128,24 +128,26 @@ rss_parts() {
 }
 wait_socket() { for _ in $(seq 200); do [ -S "$1" ] && return 0; sleep 0.05; done; echo "no socket $1" >&2; return 1; }
 
-# measure NAME PID SOCKET KEYS: one line per connection count
+# warm SOCKET KEYS: every key asked once (fills the servers' caches)
+warm() {
+    "$BUILD/bench/socketmap-load" -s "unix:$1" -m mta-sts -k "$2" -c 1 -n 1100 -w 0 >/dev/null
+}
+# measure NAME PID SOCKET KEYS CONNECTIONS REP: one line
 measure() {
-    name=$1 pid=$2 sock=$3 keys=$4
-    "$BUILD/bench/socketmap-load" -s "unix:$sock" -m mta-sts -k "$keys" -c 1 -n 1100 -w 0 >/dev/null  # warm
-    for c in 1 16 64; do
-        before=$(cpu_ticks "$pid")
-        line=$("$BUILD/bench/socketmap-load" -s "unix:$sock" -m mta-sts -k "$keys" -c "$c" -n "$REQUESTS" -w 100) || true
-        after=$(cpu_ticks "$pid")
-        requests=$(echo "$line" | sed 's/.* requests=\([0-9]*\).*/\1/')
-        cpu_us=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$requests" \
-            'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
-        echo "$name $line cpu_us_per_query=$cpu_us peak_rss_kb=$(peak_rss_kb "$pid")"
-    done
+    name=$1 pid=$2 sock=$3 keys=$4 c=$5 rep=$6
+    before=$(cpu_ticks "$pid")
+    line=$("$BUILD/bench/socketmap-load" -s "unix:$sock" -m mta-sts -k "$keys" -c "$c" -n "$REQUESTS" -w 100) || true
+    after=$(cpu_ticks "$pid")
+    requests=$(echo "$line" | sed 's/.* requests=\([0-9]*\).*/\1/')
+    cpu_us=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$requests" \
+        'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
+    echo "$name $line cpu_us_per_query=$cpu_us peak_rss_kb=$(peak_rss_kb "$pid") rep=$rep"
 }
 
 # helpers PID: mtaguard-policyd's fetch helper processes (policyd/helper_fetcher.h;
 # those started by the warm-up's fetches live until 60 idle seconds have
-# passed) and the largest peak RSS among them. Their CPU time is not in the
+# passed, so this runs right after the warm-up) and the largest peak RSS
+# among them. Their CPU time is not in the
 # daemon's cpu_us_per_query; the warm runs fetch nothing.
 helpers() {
     n=0 max=0
@@ -176,24 +178,49 @@ wait_socket "$WORK/policyd.sock"
 wait_socket "$WORK/resolver.sock"
 wait_socket "$WORK/echo.sock"
 
+# mtaguard-policyd and the echo server take turns, REPS times at each
+# connection count, so that a change in the machine's state (this machine's
+# rates move by 2x between runs) hits both alike; the summary gives medians
+# and each turn's policyd/echo ratio. The resolver, 10-20x slower, runs once.
+REPS=${REPS:-3}
 {
-    measure mtaguard-policyd "$POLICYD" "$WORK/policyd.sock" keys.txt
+    warm "$WORK/policyd.sock" keys.txt
     helpers "$POLICYD"
+    warm "$WORK/echo.sock" keys-bare.txt
+    for c in 1 16 64; do
+        for rep in $(seq "$REPS"); do
+            measure mtaguard-policyd "$POLICYD" "$WORK/policyd.sock" keys.txt "$c" "$rep"
+            measure echo-socketmap "$ECHO" "$WORK/echo.sock" keys-bare.txt "$c" "$rep"
+        done
+    done
     measure_filled "$POLICYD" "$WORK/policyd.sock"
-    measure postfix-mta-sts-resolver "$RESOLVER" "$WORK/resolver.sock" keys-unordered.txt
-    measure echo-socketmap "$ECHO" "$WORK/echo.sock" keys-bare.txt
+    warm "$WORK/resolver.sock" keys-unordered.txt
+    for c in 1 16 64; do
+        measure postfix-mta-sts-resolver "$RESOLVER" "$WORK/resolver.sock" keys-unordered.txt "$c" 1
+    done
 } | tee results.txt
 echo
 awk '
+    function median(list,    n, a, i, j, t) {
+        n = split(list, a, " ")
+        for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
     $1 == "mtaguard-policyd-filled" || $1 == "mtaguard-sts-fetch" { print; next }
-    { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[$1, $2, kv[1]] = kv[2] } c[$2] = 1 }
+    {
+        for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+        k = $1 SUBSEP $2; c[$2] = 1
+        qps[k] = qps[k] " " f["qps"]; p99[k] = p99[k] " " f["p99_us"]; cpu[k] = cpu[k] " " f["cpu_us_per_query"]
+        if ($1 == "mtaguard-policyd") pq[$2, f["rep"]] = f["qps"]
+        if ($1 == "echo-socketmap") turns[$2] = turns[$2] " " sprintf("%.2f", pq[$2, f["rep"]] / f["qps"])
+    }
     END {
         for (conn in c) {
-            p = v["mtaguard-policyd", conn, "qps"]; r = v["postfix-mta-sts-resolver", conn, "qps"]
-            e = v["echo-socketmap", conn, "qps"]
-            pc = v["mtaguard-policyd", conn, "cpu_us_per_query"]; rc = v["postfix-mta-sts-resolver", conn, "cpu_us_per_query"]
-            ec = v["echo-socketmap", conn, "cpu_us_per_query"]
-            printf "%s: qps policyd/echo %.2f, resolver/echo %.2f; cpu us per query policyd %s resolver %s echo %s; policyd/resolver %.2f, policyd/echo %.2f\n",
-                conn, p / e, r / e, pc, rc, ec, (rc > 0 ? pc / rc : 0), (ec > 0 ? pc / ec : 0)
+            P = "mtaguard-policyd" SUBSEP conn; R = "postfix-mta-sts-resolver" SUBSEP conn; E = "echo-socketmap" SUBSEP conn
+            p = median(qps[P]); r = median(qps[R]); e = median(qps[E])
+            pc = median(cpu[P]); rc = median(cpu[R]); ec = median(cpu[E])
+            printf "%s (medians): qps policyd %d resolver %d echo %d; policyd/echo %.2f (turns:%s), resolver/echo %.2f; p99 us policyd %d resolver %d echo %d; cpu us per query policyd %s resolver %s echo %s; policyd/resolver %.2f, policyd/echo %.2f\n",
+                conn, p, r, e, p / e, turns[conn], r / e, median(p99[P]), median(p99[R]), median(p99[E]),
+                pc, rc, ec, (rc > 0 ? pc / rc : 0), (ec > 0 ? pc / ec : 0)
         }
     }' results.txt
