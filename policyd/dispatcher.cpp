@@ -62,7 +62,7 @@ Dispatcher::Outcome Dispatcher::handle(std::string_view payload, const WaitRef& 
         out.reply = sts::kReplyUnknownMap;
         return out;
     }
-    const Memo* memo = remembered(request->key, now);
+    Memo* memo = remembered(request->key, now);
     if (!memo) {
         sts::Key key = sts::classify_key(request->key);
         if (key.kind != sts::KeyKind::Domain) {
@@ -84,19 +84,18 @@ Dispatcher::Outcome Dispatcher::handle(std::string_view payload, const WaitRef& 
     }
     out.reply = memo->reply;
     auto age = memo->age + std::chrono::duration_cast<std::chrono::seconds>(now - memo->stored);
-    hits_.count_domain(memo->domain, memo->answer, sts::cache_state_name(memo->state), age);
+    hits_.count_domain(memo->domain, memo->answer, sts::cache_state_name(memo->state), age, memo->hit);
     if (memo->state == sts::CacheState::Fresh && memo->revalidate_due) revalidate(memo->domain, config);
     return out;
 }
 
-const Dispatcher::Memo* Dispatcher::remembered(std::string_view key,
-                                               std::chrono::steady_clock::time_point now) const {
+Dispatcher::Memo* Dispatcher::remembered(std::string_view key, std::chrono::steady_clock::time_point now) {
     auto it = memo_.find(key);
     if (it == memo_.end() || now >= it->second.stored + kMemoTime) return nullptr;
     return &it->second;
 }
 
-const Dispatcher::Memo& Dispatcher::remember(std::string_view key, std::string domain, const sts::Lookup& lookup,
+Dispatcher::Memo& Dispatcher::remember(std::string_view key, std::string domain, const sts::Lookup& lookup,
                                              const Settings& settings,
                                              std::chrono::steady_clock::time_point now) {
     if (memo_.size() >= kMaxMemo) memo_.clear();

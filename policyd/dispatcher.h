@@ -47,7 +47,13 @@ inline constexpr std::size_t kMaxQueuedRevalidations = 1024;
 // and one reply build per kMemoTime, not one per request; a finished fetch
 // or revalidation forgets its domain at once. At most kMaxMemo keys (about
 // 200 bytes each) are remembered; when full the memo starts over.
-inline constexpr auto kMemoTime = std::chrono::seconds(1);
+// Ten seconds: a Berkeley DB read and row decode costs about as much as
+// 10-15 remembered answers, and at 1 second the reads of a few thousand
+// busy keys were a sixth of the daemon's CPU under load (bench/README.md).
+// What the memo may hide for that long is harmless: a change another
+// process made to the cache (mtaguard cache purge), a policy or backoff
+// row expiring (max_age is hours to a year, sts_backoff minutes).
+inline constexpr auto kMemoTime = std::chrono::seconds(10);
 inline constexpr std::size_t kMaxMemo = 2048;
 
 // What the daemon reads from the configuration snapshot on every request.
@@ -111,14 +117,15 @@ private:
         bool revalidate_due = false;
         std::chrono::seconds age{0};  // at `stored`
         std::chrono::steady_clock::time_point stored;
+        HitSummary::Handle hit;  // this domain's counter in hits_
     };
     // Heterogeneous lookup: a request's key is found without copying it.
     struct KeyHash {
         using is_transparent = void;
         std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
     };
-    const Memo* remembered(std::string_view key, std::chrono::steady_clock::time_point now) const;
-    const Memo& remember(std::string_view key, std::string domain, const sts::Lookup& lookup,
+    Memo* remembered(std::string_view key, std::chrono::steady_clock::time_point now);
+    Memo& remember(std::string_view key, std::string domain, const sts::Lookup& lookup,
                          const Settings& settings, std::chrono::steady_clock::time_point now);
     void forget(const std::string& domain);
 

@@ -9,16 +9,21 @@
 namespace policyd {
 
 void HitSummary::count_domain(std::string_view domain, std::string_view answer, std::string_view cache,
-                              std::chrono::seconds age) {
-    auto it = entries_.find(domain);
-    if (it == entries_.end()) {
-        if (entries_.size() >= kMaxTrackedDomains) {
-            ++untracked_;
-            return;
+                              std::chrono::seconds age, Handle& handle) {
+    // Elements of an unordered_map keep their address until erased, and
+    // entries are only erased by flush(), which starts a new generation.
+    if (handle.generation != generation_ || !handle.entry) {
+        auto it = entries_.find(domain);
+        if (it == entries_.end()) {
+            if (entries_.size() >= kMaxTrackedDomains) {
+                ++untracked_;
+                return;
+            }
+            it = entries_.emplace(std::string(domain), Entry{}).first;
         }
-        it = entries_.emplace(std::string(domain), Entry{}).first;
+        handle = Handle{&it->second, generation_};
     }
-    Entry& e = it->second;
+    Entry& e = *handle.entry;
     ++e.count;
     e.answer = answer;
     e.cache = cache;
@@ -58,6 +63,7 @@ void HitSummary::flush() {
         logging::info(line);
     }
     entries_.clear();
+    ++generation_;
     kinds_.clear();
     untracked_ = 0;
 }

@@ -20,11 +20,21 @@ inline constexpr std::size_t kMaxLoggedDomains = 50;
 inline constexpr std::size_t kMaxTrackedDomains = 4096;
 
 class HitSummary {
+    struct Entry;
+
 public:
+    // Where a domain's counter is, for a caller that counts the same domain
+    // again and again (the dispatcher keeps one per remembered answer): valid
+    // until the next flush(), then found again by name.
+    struct Handle {
+        Entry* entry = nullptr;
+        std::uint64_t generation = 0;
+    };
+
     // answer and cache: names with static storage (answer_name(),
     // sts::cache_state_name()); they are kept as views.
     void count_domain(std::string_view domain, std::string_view answer, std::string_view cache,
-                      std::chrono::seconds age);
+                      std::chrono::seconds age, Handle& handle);
     void count_kind(std::string_view kind);  // parent-probe, next-hop, ip-literal, ...
     bool empty() const { return entries_.empty() && kinds_.empty() && untracked_ == 0; }
     void flush();  // logs at info and starts over
@@ -43,6 +53,7 @@ private:
     std::unordered_map<std::string, Entry, NameHash, std::equal_to<>> entries_;
     std::map<std::string, std::uint64_t, std::less<>> kinds_;
     std::uint64_t untracked_ = 0;
+    std::uint64_t generation_ = 1;  // of entries_: flush() starts a new one
 };
 
 }  // namespace policyd
