@@ -2,6 +2,7 @@
 #include "harness.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -130,6 +132,44 @@ std::string dns_txt(const std::string& name, const std::string& value, const std
 std::string dns_nxdomain_rest() {
     return "ENTRY_BEGIN\nMATCH opcode\nADJUST copy_id copy_query\nREPLY QR RD RA NXDOMAIN\n"
            "SECTION QUESTION\nSECTION ANSWER\nENTRY_END\n";
+}
+
+namespace {
+
+struct ProcStat {
+    std::string comm;
+    char state = 0;
+    pid_t ppid = 0;
+};
+
+// /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces and ')'.
+std::optional<ProcStat> proc_stat(pid_t pid) {
+    std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+    auto open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close + 4 >= stat.size()) return std::nullopt;
+    return ProcStat{stat.substr(open + 1, close - open - 1), stat[close + 2],
+                    static_cast<pid_t>(std::atoi(stat.c_str() + close + 4))};
+}
+
+}  // namespace
+
+std::vector<pid_t> children_of(pid_t parent, const std::string& comm) {
+    std::vector<pid_t> out;
+    DIR* proc = ::opendir("/proc");
+    if (!proc) return out;
+    while (dirent* e = ::readdir(proc)) {
+        pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+        if (pid <= 0) continue;
+        auto st = proc_stat(pid);
+        if (st && st->ppid == parent && st->state != 'Z' && st->comm == comm) out.push_back(pid);
+    }
+    ::closedir(proc);
+    return out;
+}
+
+bool alive(pid_t pid) {
+    auto st = proc_stat(pid);
+    return st && st->state != 'Z';
 }
 
 TestDns::TestDns(const std::string& datafile_content) {

@@ -34,6 +34,12 @@ std::string read_file(const std::string& path);  // the whole file; "" when it c
 // What `done` throws propagates.
 bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit);
 
+// The processes whose parent is `parent` and whose name (/proc comm, at
+// most 15 characters) is `comm`, zombies left out; and whether `pid` is a
+// live (not zombie) process.
+std::vector<pid_t> children_of(pid_t parent, const std::string& comm);
+bool alive(pid_t pid);
+
 class TempDir {
 public:
     TempDir();

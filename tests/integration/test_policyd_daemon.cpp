@@ -89,6 +89,8 @@ public:
         ::kill(daemon_->pid(), SIGKILL);
         while (daemon_->running()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    // The daemon's fetch helpers (mtaguard-sts-fetch, policyd/helper_fetcher.h).
+    std::vector<pid_t> helpers() const { return harness::children_of(daemon_->pid(), "mtaguard-sts-fe"); }
     void stop_network() {
         https_.reset();
         dns_.reset();
@@ -209,7 +211,11 @@ public:
             std::string burst;
             for (int i = 0; i < 200; ++i) burst += netstring::encode("mta-sts enforce.test");
             c->send_raw(burst);
+            auto helpers = w.helpers();  // the one that fetched enforce.test
+            CPPUNIT_ASSERT_EQUAL(std::size_t(1), helpers.size());
             w.kill9();
+            // A helper sees its daemon gone (end of input) and exits.
+            CPPUNIT_ASSERT(harness::wait_until([&] { return !harness::alive(helpers[0]); }, std::chrono::seconds(10)));
         }
         w.stop_network();  // no DNS, no HTTPS: only the cache can answer now
         w.start();
@@ -238,9 +244,12 @@ public:
         while (log.find("configuration not reloaded") == std::string::npos);
         CPPUNIT_ASSERT_EQUAL(kEnforceReply, c->ask("renamed enforce.test"));
 
+        auto helpers = w.helpers();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), helpers.size());
         ::kill(w.daemon_->pid(), SIGTERM);
         CPPUNIT_ASSERT_EQUAL(std::string("<closed>"), c->read_reply());
         while (w.daemon_->running()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        CPPUNIT_ASSERT(!harness::alive(helpers[0]));  // ended by the daemon before it exited
         log = read_file(w.log_);
         CPPUNIT_ASSERT_MESSAGE(log, log.find("stopped") != std::string::npos);
         struct stat st {};

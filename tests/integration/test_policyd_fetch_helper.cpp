@@ -5,7 +5,6 @@
 // and helpers that misbehave (missing, garbage, oversized reply, a lie about
 // the policy, hanging, dying), each a fetch failure with its reason and no
 // helper left behind. Also: the daemon itself does not load libcurl.
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,23 +28,9 @@ const std::string kPolicy = "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.
 
 std::string helper_path() { return harness::builddir() + "/policyd/mtaguard-sts-fetch"; }
 
-// The live (not zombie) children of this process running `comm`.
+// The live children of this process running `comm` (helpers: "mtaguard-sts-fe").
 std::vector<pid_t> children(const std::string& comm = "mtaguard-sts-fe") {
-    std::vector<pid_t> out;
-    DIR* proc = ::opendir("/proc");
-    if (!proc) return out;
-    while (dirent* e = ::readdir(proc)) {
-        pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
-        if (pid <= 0) continue;
-        std::string stat = harness::read_file("/proc/" + std::to_string(pid) + "/stat");
-        auto open = stat.find('('), close = stat.rfind(')');
-        if (open == std::string::npos || close == std::string::npos || close + 4 >= stat.size()) continue;
-        char state = stat[close + 2];
-        pid_t ppid = static_cast<pid_t>(std::atoi(stat.c_str() + close + 4));
-        if (ppid == ::getpid() && state != 'Z' && stat.substr(open + 1, close - open - 1) == comm) out.push_back(pid);
-    }
-    ::closedir(proc);
-    return out;
+    return harness::children_of(::getpid(), comm);
 }
 
 std::string script(const harness::TempDir& dir, const std::string& name, const std::string& body) {
