@@ -269,8 +269,8 @@ std::vector<std::string> walk_names(std::string_view domain) {
 Lookup lookup_policy(std::string_view domain, dns::Resolver& resolver, const config::Config& config,
                      const PublicSuffixList* psl, OrgDomain* org) {
     if (discovery_method(config) == Method::TreeWalk) return lookup_treewalk(domain, resolver, org);
-    std::optional<PublicSuffixList> loaded;
-    if (!psl) psl = &loaded.emplace(config);
+    std::shared_ptr<const PublicSuffixList> loaded;
+    if (!psl) psl = (loaded = PublicSuffixList::shared(config)).get();
     if (org) *org = orgdomain(domain, resolver, config, psl);
     return lookup_psl(domain, resolver, *psl);
 }
@@ -278,8 +278,8 @@ Lookup lookup_policy(std::string_view domain, dns::Resolver& resolver, const con
 OrgDomain orgdomain(std::string_view domain, dns::Resolver& resolver, const config::Config& config,
                     const PublicSuffixList* psl) {
     if (discovery_method(config) == Method::TreeWalk) return orgdomain_treewalk(domain, resolver);
-    std::optional<PublicSuffixList> loaded;
-    if (!psl) psl = &loaded.emplace(config);
+    std::shared_ptr<const PublicSuffixList> loaded;
+    if (!psl) psl = (loaded = PublicSuffixList::shared(config)).get();
     OrgDomain out;
     out.ok = psl->ok();
     if (out.ok) out.domain = psl->orgdomain(domain);

@@ -2,6 +2,9 @@
 #include "dmarc/psl.h"
 
 #include <libpsl.h>
+#include <sys/stat.h>
+
+#include <mutex>
 
 #include "domain.h"
 
@@ -21,6 +24,27 @@ PublicSuffixList::PublicSuffixList(const config::Config& config) {
     // A local fault: callers report temperror, so mail waits for the fix
     // instead of passing unchecked.
     if (!ctx_) error_ = "cannot load the public suffix list " + (file.empty() ? std::string("(built-in)") : file);
+}
+
+std::shared_ptr<const PublicSuffixList> PublicSuffixList::shared(const config::Config& config) {
+    struct Loaded {
+        std::string file;
+        off_t size = 0;
+        timespec mtime{};
+        std::shared_ptr<const PublicSuffixList> list;
+    };
+    static std::mutex mutex;
+    static Loaded last;
+    const std::string& file = config.str("public_suffix_list");
+    struct stat st {};
+    if (!file.empty() && ::stat(file.c_str(), &st) != 0) return std::make_shared<PublicSuffixList>(config);  // reports the error
+    std::lock_guard lock(mutex);
+    if (last.list && last.file == file && last.size == st.st_size && last.mtime.tv_sec == st.st_mtim.tv_sec &&
+        last.mtime.tv_nsec == st.st_mtim.tv_nsec)
+        return last.list;
+    auto list = std::make_shared<const PublicSuffixList>(config);
+    if (list->ok()) last = Loaded{file, st.st_size, st.st_mtim, list};
+    return list;
 }
 
 std::string PublicSuffixList::orgdomain(std::string_view name) const {

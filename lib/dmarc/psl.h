@@ -5,8 +5,9 @@
 // blogspot.com are not registries for DMARC. A name that is itself a public
 // suffix is its own organizational domain. The list is libpsl's built-in
 // one (or, when libpsl was built without one, the system's latest), or the
-// file named by public_suffix_list, loaded once per object (a few ms for
-// the full list). A list that cannot be loaded leaves ok() false.
+// file named by public_suffix_list (a few ms to load for the full list).
+// A list that cannot be loaded leaves ok() false. shared() loads a file once
+// and hands the same list to every message until the file changes.
 #pragma once
 
 #include <memory>
@@ -22,6 +23,10 @@ namespace dmarc {
 class PublicSuffixList {
 public:
     explicit PublicSuffixList(const config::Config& config);
+    // The list for `config`, shared: a file is read again only when its
+    // path, size or modification time changes (a list that failed to load
+    // is not kept, so the next call tries again). Thread-safe.
+    static std::shared_ptr<const PublicSuffixList> shared(const config::Config& config);
     bool ok() const { return ctx_ != nullptr; }
     const std::string& error() const { return error_; }
     // `name`: lowercase A-labels, no trailing dot. Requires ok().

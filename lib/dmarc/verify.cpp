@@ -71,12 +71,12 @@ private:
 class Verification {
 public:
     Verification(dns::Resolver& resolver, const config::Config& config) : dns_(resolver), config_(config) {
-        if (discovery_method(config) == Method::Psl) psl_.emplace(config);  // loaded once per message
+        if (discovery_method(config) == Method::Psl) psl_ = PublicSuffixList::shared(config);
     }
 
     MemoResolver& dns() { return dns_; }
     const config::Config& config() const { return config_; }
-    const PublicSuffixList* psl() const { return psl_ ? &*psl_ : nullptr; }
+    const PublicSuffixList* psl() const { return psl_.get(); }
 
     // The organizational domain of `name`; nullptr once kMaxAlignmentWalks
     // names have been looked up.
@@ -102,7 +102,7 @@ private:
     MemoResolver dns_;
     const config::Config& config_;
     std::map<std::string, OrgDomain> orgs_;
-    std::optional<PublicSuffixList> psl_;
+    std::shared_ptr<const PublicSuffixList> psl_;
 };
 
 enum class Match { Aligned, NotAligned, TempError, OverLimit };

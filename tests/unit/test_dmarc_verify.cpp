@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "dmarc/discovery.h"
+#include "dmarc/psl.h"
 #include "dmarc/verify.h"
 #include "fake_resolver.h"
 
@@ -131,6 +132,7 @@ class DmarcVerifyTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(walk_names);
     CPPUNIT_TEST(orgdomains);
     CPPUNIT_TEST(psl_file);
+    CPPUNIT_TEST(psl_loaded_once_per_file_version);
     CPPUNIT_TEST(explanation);
     CPPUNIT_TEST_SUITE_END();
 
@@ -237,6 +239,35 @@ public:
         CPPUNIT_ASSERT(!failed_walk.ok);
         CPPUNIT_ASSERT_EQUAL(failed.error, failed_walk.error);
         CPPUNIT_ASSERT_EQUAL(failed.queries, failed_walk.queries);
+    }
+
+    // A list file is read once and shared by every message until it
+    // changes (it was read for every message: a few ms each).
+    void psl_loaded_once_per_file_version() {
+        char path[] = "/tmp/mtaguard-psl-XXXXXX";
+        int fd = mkstemp(path);
+        CPPUNIT_ASSERT(fd >= 0);
+        close(fd);
+        std::ofstream(path) << "// ===BEGIN ICANN DOMAINS===\nzz\n// ===END ICANN DOMAINS===\n";
+        auto cfg = make_config({"dmarc_discovery=psl", std::string("public_suffix_list=") + path});
+        auto first = dmarc::PublicSuffixList::shared(*cfg);
+        auto again = dmarc::PublicSuffixList::shared(*cfg);
+        CPPUNIT_ASSERT(first->ok());
+        CPPUNIT_ASSERT(first == again);
+        CPPUNIT_ASSERT_EQUAL(std::string("b.zz"), first->orgdomain("a.b.zz"));
+        // The file changes (size and time): the next message reads it again.
+        std::ofstream(path) << "// ===BEGIN ICANN DOMAINS===\nzz\nco.zz\nb.zz\n// ===END ICANN DOMAINS===\n";
+        auto changed = dmarc::PublicSuffixList::shared(*cfg);
+        CPPUNIT_ASSERT(changed != first);
+        CPPUNIT_ASSERT_EQUAL(std::string("a.b.zz"), changed->orgdomain("a.b.zz"));
+        CPPUNIT_ASSERT_EQUAL(std::string("b.zz"), first->orgdomain("a.b.zz"));  // a message holding the old list keeps it
+        std::remove(path);
+        auto gone = dmarc::PublicSuffixList::shared(*cfg);  // not kept when it cannot be loaded
+        CPPUNIT_ASSERT(!gone->ok());
+        CPPUNIT_ASSERT(gone->error().find(path) != std::string::npos);
+        auto builtin = make_config({"dmarc_discovery=psl"});
+        CPPUNIT_ASSERT(dmarc::PublicSuffixList::shared(*builtin) == dmarc::PublicSuffixList::shared(*builtin));
+        CPPUNIT_ASSERT_EQUAL(std::string("example.co.uk"), dmarc::PublicSuffixList::shared(*builtin)->orgdomain("mail.example.co.uk"));
     }
 
     // public_suffix_list names a file; a file that cannot be loaded is a temperror.
