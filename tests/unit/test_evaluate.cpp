@@ -369,6 +369,7 @@ class EvaluateTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(trust_rule);
     CPPUNIT_TEST(identity_domains);
     CPPUNIT_TEST(forged_own_headers);
+    CPPUNIT_TEST(own_id_claims);
     CPPUNIT_TEST(own_authserv_id_defaults_to_host_name);
     CPPUNIT_TEST(second_message_served_from_cache);
     CPPUNIT_TEST_SUITE_END();
@@ -446,6 +447,30 @@ public:
         };
         for (const auto& t : cases)
             CPPUNIT_ASSERT_EQUAL_MESSAGE(t.value, t.forged, dmarc::forged_own_header(t.value, t.queue, *cfg));
+    }
+
+    // dmarc::claims_own_id: our authserv-id, bare or bound to another queue id.
+    void own_id_claims() {
+        struct Case {
+            const char* label;
+            const char* header_id;
+            const char* queue_id;
+            bool claims;
+        };
+        const Case cases[] = {
+            {"own id unbound", "mx.example.org", "4XyZ12", true},
+            {"own id other case", "MX.EXAMPLE.ORG", "4XyZ12", true},
+            {"bound to this queue id", "mx.example.org/4xyz12", "4XyZ12", false},
+            {"bound to another queue id", "mx.example.org/AAAA", "4XyZ12", true},
+            {"bound, queue id unknown", "mx.example.org/AAAA", "", true},
+            {"bound to nothing", "mx.example.org/", "4XyZ12", true},
+            {"other id", "upstream.example.org", "4XyZ12", false},
+            {"shares a prefix", "mx.example.org.evil", "4XyZ12", false},
+            {"empty", "", "4XyZ12", false},
+        };
+        for (const auto& c : cases)
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.claims,
+                                         dmarc::claims_own_id(c.header_id, "mx.example.org", c.queue_id));
     }
 
     void identity_domains() {

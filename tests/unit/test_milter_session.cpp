@@ -6,7 +6,6 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include "config.h"
-#include "dmarc/trust.h"
 #include "log.h"
 #include "session.h"
 
@@ -60,7 +59,6 @@ dmarc::Verdict verdict(dmarc::Status status, dmarc::Action action, const std::st
 class MilterSessionTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(MilterSessionTest);
     CPPUNIT_TEST(authserv_id_extraction);
-    CPPUNIT_TEST(own_id_claims);
     CPPUNIT_TEST(facts_collected);
     CPPUNIT_TEST(forged_own_results_deleted_and_not_believed);
     CPPUNIT_TEST(verdict_to_outcome);
@@ -102,29 +100,6 @@ public:
         };
         for (const auto& c : cases)
             CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, std::string(c.id), milter::authserv_id_of(c.value));
-    }
-
-    void own_id_claims() {
-        struct Case {
-            const char* label;
-            const char* header_id;
-            const char* queue_id;
-            bool claims;
-        };
-        const Case cases[] = {
-            {"own id unbound", "mx.example.org", "4XyZ12", true},
-            {"own id other case", "MX.EXAMPLE.ORG", "4XyZ12", true},
-            {"bound to this queue id", "mx.example.org/4xyz12", "4XyZ12", false},
-            {"bound to another queue id", "mx.example.org/AAAA", "4XyZ12", true},
-            {"bound, queue id unknown", "mx.example.org/AAAA", "", true},
-            {"bound to nothing", "mx.example.org/", "4XyZ12", true},
-            {"other id", "upstream.example.org", "4XyZ12", false},
-            {"shares a prefix", "mx.example.org.evil", "4XyZ12", false},
-            {"empty", "", "4XyZ12", false},
-        };
-        for (const auto& c : cases)
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.claims,
-                                         dmarc::claims_own_id(c.header_id, "mx.example.org", c.queue_id));
     }
 
     void facts_collected() {
