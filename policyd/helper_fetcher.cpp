@@ -128,27 +128,28 @@ void HelperFetcher::configure(HelperOptions options) {
 }
 
 bool HelperFetcher::take(Child& child, HelperOptions& options, bool& reused, std::string& error) {
+    std::vector<Child> gone;  // ended outside the lock
+    reused = false;
     {
         std::lock_guard lock(mutex_);
         options = options_;
-        while (!idle_.empty()) {
+        while (!idle_.empty() && !reused) {
             Child candidate = std::move(idle_.back());
             idle_.pop_back();
             // An idle helper has nothing to say: readable means it closed
             // its end (idle exit) or broke the protocol.
             pollfd p{candidate.fd.get(), POLLIN, 0};
             if (::poll(&p, 1, 0) != 0) {
-                end(candidate);
+                gone.push_back(std::move(candidate));
                 continue;
             }
             child = std::move(candidate);
             reused = true;
-            return true;
         }
-        child.generation = generation_;
+        if (!reused) child.generation = generation_;
     }
-    reused = false;
-    return spawn(options, child, error);
+    for (Child& c : gone) end(c);
+    return reused || spawn(options, child, error);
 }
 
 void HelperFetcher::give_back(Child child) {
