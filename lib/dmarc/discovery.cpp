@@ -13,13 +13,17 @@ namespace {
 constexpr std::string_view kPrefix = "_dmarc.";
 
 // What one name holds (RFC 7489 §6.6.3 steps 1-2, RFC 9989 §4.10 steps 1-2).
+// The record is not copied: it stays in the (possibly cached) parsed answer.
 struct AtName {
     enum Kind { Nothing, One, Several, Broken, DnsFailure } kind = Nothing;
     std::string name;  // "_dmarc.<domain>"
-    std::string txt;
-    RecordParse parsed;
+    std::shared_ptr<const ParsedTxt> answer;
+    std::size_t index = 0;  // of the first DMARC record in answer (One, Several, Broken)
     bool authentic = false;
     std::string error;
+
+    const std::string& txt() const { return answer->answer.texts[index]; }
+    const RecordParse& parsed() const { return answer->records[index]; }
 };
 
 AtName records_at(std::string_view domain, dns::Resolver& resolver) {
@@ -27,8 +31,8 @@ AtName records_at(std::string_view domain, dns::Resolver& resolver) {
     at.name = std::string(kPrefix) + std::string(domain);
     // RFC 1035 §2.3.4: a name the DNS cannot carry holds no record.
     if (at.name.size() > domain::kMaxName) return at;
-    std::shared_ptr<const ParsedTxt> txt = query_txt(resolver, at.name);
-    const dns::Answer& answer = txt->answer;
+    at.answer = query_txt(resolver, at.name);
+    const dns::Answer& answer = at.answer->answer;
     at.authentic = answer.authentic;
     if (answer.temporary()) {
         at.kind = AtName::DnsFailure;
@@ -38,15 +42,11 @@ AtName records_at(std::string_view domain, dns::Resolver& resolver) {
     }
     int count = 0;
     for (std::size_t i = 0; i < answer.texts.size(); ++i) {
-        const RecordParse& parsed = txt->records[i];
-        if (!parsed.is_dmarc) continue;  // RFC 7489 §6.6.3 step 2: not DMARC, ignored
-        if (++count == 1) {
-            at.txt = answer.texts[i];
-            at.parsed = parsed;
-        }
+        if (!at.answer->records[i].is_dmarc) continue;  // RFC 7489 §6.6.3 step 2: not DMARC, ignored
+        if (++count == 1) at.index = i;
     }
     if (count > 1) at.kind = AtName::Several;  // RFC 7489 §6.6.3 step 5, RFC 9989 §4.10 step 2
-    else if (count == 1) at.kind = at.parsed.valid ? AtName::One : AtName::Broken;
+    else if (count == 1) at.kind = at.parsed().valid ? AtName::One : AtName::Broken;
     return at;
 }
 
@@ -60,15 +60,16 @@ bool conclude(Lookup& out, const AtName& at, std::string_view domain) {
     case AtName::Broken:
         out.status = LookupStatus::PermError;
         out.domain = std::string(domain);
-        out.txt = at.txt;
-        out.error = "invalid DMARC record at " + at.name + ": " + at.parsed.error;
+        out.txt = at.txt();
+        out.error = "invalid DMARC record at " + at.name + ": " + at.parsed().error;
         return true;
     case AtName::One:
         out.status = LookupStatus::Found;
         out.domain = std::string(domain);
-        out.txt = at.txt;
-        out.record = at.parsed.record;
-        out.warnings = at.parsed.warnings;
+        out.txt = at.txt();
+        // Shares the parsed answer (an aliasing pointer): no copy of the record.
+        out.record = std::shared_ptr<const Record>(at.answer, &*at.parsed().record);
+        out.warnings = at.parsed().warnings;
         return true;
     case AtName::Several:
         out.notes.push_back("several DMARC records at " + at.name + ": no policy there");
@@ -129,7 +130,7 @@ struct Walk {
     struct Found {
         std::string domain;
         AtName at;
-        bool has_psd(char v) const { return at.kind == AtName::One && at.parsed.record->psd == v; }
+        bool has_psd(char v) const { return at.kind == AtName::One && at.parsed().record->psd == v; }
     };
     std::vector<Found> found;
     std::vector<std::string> queried;

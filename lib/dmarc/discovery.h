@@ -70,7 +70,7 @@ struct Lookup {
     LookupStatus status = LookupStatus::None;
     std::optional<std::string> domain;  // where the record (or the broken one) is
     std::optional<std::string> txt;
-    std::optional<Record> record;
+    std::shared_ptr<const Record> record;  // points into the parsed DNS answer (see ParsedTxt)
     std::vector<std::string> warnings;  // from the record parser
     std::vector<std::string> queried;   // names asked, in order: "_dmarc.example.com"
     std::vector<std::string> notes;     // "2 DMARC records at _dmarc.x: ignored"

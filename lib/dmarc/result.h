@@ -3,6 +3,7 @@
 // `mtaguard dmarc verify --json` output.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,8 @@ struct AuthFact {
 
 // The DMARC result for one author domain; fields as in the DESIGN.md
 // `mtaguard dmarc verify --json` output.
+struct Record;  // dmarc/record.h
+
 struct DomainResult {
     std::string author_domain;
     Status status = Status::None;
@@ -41,6 +44,7 @@ struct DomainResult {
     bool testing = false;      // the record says t=y (RFC 9989 §4.7)
     std::optional<Policy> applied;  // requested, one level lower when sampled_out (RFC 7489 §6.6.4)
     std::optional<std::string> record;  // the DMARC TXT record used
+    std::shared_ptr<const Record> parsed_record;  // `record` parsed, when a policy was found
     bool aligned_spf = false;
     bool aligned_dkim = false;
     bool authentic = false;    // every DNS answer used had the AD bit

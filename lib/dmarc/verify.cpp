@@ -264,6 +264,7 @@ void evaluate_found(Verification& v, DomainResult& r, const Lookup& lk, const st
     const OrgDomain& org = *v.org(author);  // the first lookup: never over the limit
     r.policy_domain = lk.domain;
     r.record = lk.txt;
+    r.parsed_record = lk.record;
     // The organizational domain matters only for relaxed alignment of
     // different names; align() turns its DNS failure into temperror there.
     if (org.ok) r.org_domain = org.domain;

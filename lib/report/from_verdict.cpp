@@ -9,10 +9,16 @@ namespace {
 PublishedPolicy published(const dmarc::DomainResult& d) {
     PublishedPolicy p;
     p.domain = d.policy_domain.value_or("");
-    if (!d.record) return p;
-    auto parsed = dmarc::parse_record(*d.record);
-    if (!parsed.record) return p;
-    const dmarc::Record& r = *parsed.record;
+    // The record verify() found, as parsed then; parsed here only when a
+    // caller built the result without it.
+    std::optional<dmarc::RecordParse> parsed;
+    const dmarc::Record* found = d.parsed_record.get();
+    if (!found && d.record) {
+        parsed = dmarc::parse_record(*d.record);
+        if (parsed->record) found = &*parsed->record;
+    }
+    if (!found) return p;
+    const dmarc::Record& r = *found;
     p.p = std::string(dmarc::policy_name(r.p));
     p.sp = std::string(dmarc::policy_name(r.sp));
     p.np = std::string(dmarc::policy_name(r.np));

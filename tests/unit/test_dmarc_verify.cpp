@@ -14,6 +14,7 @@
 
 #include "dmarc/discovery.h"
 #include "dmarc/psl.h"
+#include "dmarc/record.h"
 #include "dmarc/verify.h"
 #include "fake_resolver.h"
 
@@ -306,6 +307,10 @@ public:
         CPPUNIT_ASSERT_MESSAGE(x, x.find("DKIM fail for example.net not aligned (relaxed)") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(x, x.find("policy sp=none") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(x, x.find("result pass") != std::string::npos);
+        // The record used travels with the result, parsed (for the report history).
+        CPPUNIT_ASSERT(r.record && r.parsed_record);
+        CPPUNIT_ASSERT(dmarc::parse_record(*r.record).record->sp == r.parsed_record->sp);
+        CPPUNIT_ASSERT(r.parsed_record->sp == dmarc::Policy::None);
         // The record's own oddities are part of the story.
         dns.txt("_dmarc.fallback.example", {"v=DMARC1; rua=mailto:r@x.example"});
         auto f = dmarc::verify("fallback.example", kNone, kNone, dns, *cfg, 0);

@@ -3,6 +3,7 @@
 // override reasons.
 #include <cppunit/extensions/HelperMacros.h>
 
+#include "dmarc/record.h"
 #include "report/from_verdict.h"
 
 namespace {
@@ -48,6 +49,7 @@ class ReportFromVerdictTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(dispositions_and_reasons);
     CPPUNIT_TEST(not_recorded);
     CPPUNIT_TEST(report_interval);
+    CPPUNIT_TEST(parsed_record_is_used);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -72,6 +74,24 @@ public:
             CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, std::size_t(1), rows.size());
             CPPUNIT_ASSERT_MESSAGE(c.label, rows[0].policy.ri == c.ri);
         }
+    }
+
+    // verify() hands the record it parsed along: the published policy is
+    // read from it (the text is not parsed again), and from the text when a
+    // result carries only that.
+    void parsed_record_is_used() {
+        auto parse = dmarc::parse_record("v=DMARC1; p=quarantine; sp=none; ri=3600");
+        CPPUNIT_ASSERT(parse.record);
+        auto d = failing("example.com", "v=DMARC1; p=reject");  // a text that says otherwise
+        d.parsed_record = std::make_shared<const dmarc::Record>(*parse.record);
+        auto rows = report::evaluations_of(verdict_of({d}, dmarc::Action::Reject), context());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), rows.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("quarantine"), rows[0].policy.p);
+        CPPUNIT_ASSERT_EQUAL(std::string("none"), rows[0].policy.sp);
+        CPPUNIT_ASSERT(rows[0].policy.ri == std::optional<std::uint32_t>(3600));
+        d.parsed_record.reset();
+        rows = report::evaluations_of(verdict_of({d}, dmarc::Action::Reject), context());
+        CPPUNIT_ASSERT_EQUAL(std::string("reject"), rows[0].policy.p);
     }
 
     void fields() {
