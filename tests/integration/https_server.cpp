@@ -314,4 +314,8 @@ void HttpsServer::serve(int fd) {
     ERR_clear_error();
 }
 
+HttpsResponse text_plain(std::string body, int status) {
+    return {status, {{"Content-Type", "text/plain"}}, std::move(body)};
+}
+
 }  // namespace harness

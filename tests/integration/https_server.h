@@ -71,6 +71,9 @@ struct PkiDir {
     TestPki pki{dir.path()};
 };
 
+// A response with Content-Type text/plain (what RFC 8461 §3.3 requires).
+HttpsResponse text_plain(std::string body, int status = 200);
+
 class HttpsServer {
 public:
     explicit HttpsServer(const CertFiles& cert);  // throws std::runtime_error on set-up failure

@@ -50,7 +50,7 @@ public:
                    const std::vector<std::string>& extra = {})
         : pki_(dir_.path()), dns_(std::make_unique<harness::TestDns>(zone())) {
         https_ = std::make_unique<harness::HttpsServer>(pki_.issue("mta-sts." + served));
-        https_->route("/.well-known/mta-sts.txt", {200, {{"Content-Type", "text/plain"}}, policy_text});
+        https_->route("/.well-known/mta-sts.txt", harness::text_plain(policy_text));
         socket_ = dir_.path() + "/policyd.sock";
         std::string conf = "policyd_socket = unix:" + socket_ + "\n" +
                            "policyd_pid_file = " + dir_.path() + "/policyd.pid\n" +

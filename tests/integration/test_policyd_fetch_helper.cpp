@@ -68,14 +68,13 @@ public:
     }
 
     // The options mtaguard-policyd would use with this configuration.
-    policyd::HelperOptions options(std::uint16_t port, const std::vector<std::string>& extra = {}) const {
+    policyd::HelperOptions options(std::uint16_t port) const {
         config::Loader loader;
         for (const std::string& o :
              {"sts_fetch_helper=" + helper_path(), "sts_ca_file=" + tls_->pki.ca_file(),
               "sts_fetch_port=" + std::to_string(port), std::string("sts_fetch_resolve=mta-sts.example.com:127.0.0.1"),
               std::string("sts_fetch_timeout=5s"), std::string("sts_connect_timeout=3s")})
             loader.override_value(o);
-        for (const auto& o : extra) loader.override_value(o);
         auto config = loader.finish();
         CPPUNIT_ASSERT(config);
         return policyd::HelperOptions::from_config(*config);
@@ -113,7 +112,7 @@ public:
     }
 
     void fetches_and_reuses_one_helper() {
-        auto s = server({200, {{"Content-Type", "text/plain"}}, kPolicy});
+        auto s = server(harness::text_plain(kPolicy));
         policyd::HelperFetcher fetcher(options(s->port()));
         CPPUNIT_ASSERT(children().empty());
         auto r = fetcher.fetch("example.com");
@@ -132,17 +131,17 @@ public:
     }
 
     void failures_pass_through() {
-        auto missing = server({404, {{"Content-Type", "text/plain"}}, "no"});
+        auto missing = server(harness::text_plain("no", 404));
         auto r = policyd::HelperFetcher(options(missing->port())).fetch("example.com");
         CPPUNIT_ASSERT(r.failure == FetchFailure::FetchError);
         CPPUNIT_ASSERT_EQUAL(std::string("http-status-404"), r.failure_reason);
 
-        auto expired = server({200, {{"Content-Type", "text/plain"}}, kPolicy}, harness::CertKind::Expired);
+        auto expired = server(harness::text_plain(kPolicy), harness::CertKind::Expired);
         r = policyd::HelperFetcher(options(expired->port())).fetch("example.com");
         CPPUNIT_ASSERT(r.failure == FetchFailure::WebPkiInvalid);  // RFC 8460 §4.3.2.2
         CPPUNIT_ASSERT_EQUAL(std::string("certificate-expired"), r.failure_reason);
 
-        auto invalid = server({200, {{"Content-Type", "text/plain"}}, "version: STSv1\nmode: enforce\n"});
+        auto invalid = server(harness::text_plain("version: STSv1\nmode: enforce\n"));
         r = policyd::HelperFetcher(options(invalid->port())).fetch("example.com");
         CPPUNIT_ASSERT(r.failure == FetchFailure::PolicyInvalid);
         CPPUNIT_ASSERT_EQUAL(std::string("policy-invalid"), r.failure_reason);
@@ -151,7 +150,7 @@ public:
     }
 
     void idle_helper_exits_and_is_replaced() {
-        auto s = server({200, {{"Content-Type", "text/plain"}}, kPolicy});
+        auto s = server(harness::text_plain(kPolicy));
         auto o = options(s->port());
         o.arguments.back() = "1";  // -i 1: exit after one idle second
         policyd::HelperFetcher fetcher(o);
@@ -167,7 +166,7 @@ public:
     }
 
     void concurrent_fetches() {
-        auto s = server({200, {{"Content-Type", "text/plain"}}, kPolicy});
+        auto s = server(harness::text_plain(kPolicy));
         policyd::HelperFetcher fetcher(options(s->port()));
         constexpr int kThreads = 4;
         std::vector<sts::FetchResult> results(kThreads);
@@ -186,9 +185,9 @@ public:
     }
 
     void reload_replaces_helpers() {
-        auto first = server({200, {{"Content-Type", "text/plain"}}, kPolicy});
+        auto first = server(harness::text_plain(kPolicy));
         const std::string testing = "version: STSv1\nmode: testing\nmx: mx.example.com\nmax_age: 3600\n";
-        auto second = server({200, {{"Content-Type", "text/plain"}}, testing});
+        auto second = server(harness::text_plain(testing));
         policyd::HelperFetcher fetcher(options(first->port()));
         CPPUNIT_ASSERT(fetcher.fetch("example.com").policy.mode == sts::Mode::Enforce);
         auto before = children();

@@ -112,7 +112,7 @@ public:
     void serve_policy(const std::string& domain, const std::string& policy) {
         policyd_.reset();
         https_ = std::make_unique<harness::HttpsServer>(pki_.issue("mta-sts." + domain));
-        https_->route("/.well-known/mta-sts.txt", {200, {{"Content-Type", "text/plain"}}, policy});
+        https_->route("/.well-known/mta-sts.txt", harness::text_plain(policy));
         std::string conf = dir_.file(
             "mtaguard.conf", "policyd_socket = unix:" + socket_ + "\npolicyd_pid_file =\ncache_dir = " + dir_.path() +
                                  "/policyd/cache\nuser = postfix\ndns_nameservers = 127.0.0.1:53\n"

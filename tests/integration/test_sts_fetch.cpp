@@ -18,6 +18,8 @@
 
 namespace {
 
+using harness::text_plain;
+
 using sts::FetchFailure;
 
 const std::string kHost = "mta-sts.example.com";
@@ -25,10 +27,6 @@ const std::string kPath = "/.well-known/mta-sts.txt";
 const std::string kPolicy =
     "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.com\r\nmx: *.example.net\r\nmax_age: "
     "604800\r\n";
-
-harness::HttpsResponse text_plain(std::string body, int status = 200) {
-    return {status, {{"Content-Type", "text/plain"}}, std::move(body)};
-}
 
 std::string zone() {
     return harness::dns_entry("_mta-sts.example.com.", "TXT", "NOERROR",

@@ -13,6 +13,8 @@
 
 namespace {
 
+using harness::text_plain;
+
 using std::chrono::seconds;
 
 const std::string kHost = "mta-sts.example.com";
@@ -31,10 +33,6 @@ private:
 
 std::string zone() {
     return harness::dns_txt("_mta-sts.example.com.", "v=STSv1; id=20260101T000000;");
-}
-
-harness::HttpsResponse text_plain(std::string body, int status = 200) {
-    return {status, {{"Content-Type", "text/plain"}}, std::move(body)};
 }
 
 }  // namespace
