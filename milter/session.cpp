@@ -124,8 +124,7 @@ void Session::rcpt(std::string_view envelope_to) {
     if (domains.size() >= kMaxRecipientDomains ||
         std::any_of(domains.begin(), domains.end(), [&](const std::string& d) { return iequals(d, domain); }))
         return;
-    domains.emplace_back(domain);
-    for (char& ch : domains.back()) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    domain::append_lower(domains.emplace_back(), domain);
 }
 
 void Session::header(std::string_view name, std::string_view value) {
