@@ -96,8 +96,7 @@ Dispatcher::Memo* Dispatcher::remembered(std::string_view key, std::chrono::stea
 }
 
 Dispatcher::Memo& Dispatcher::remember(std::string_view key, std::string domain, const sts::Lookup& lookup,
-                                             const Settings& settings,
-                                             std::chrono::steady_clock::time_point now) {
+                                       const Settings& settings, std::chrono::steady_clock::time_point now) {
     if (memo_.size() >= kMaxMemo) memo_.clear();
     sts::ReplyOptions options;
     options.tlsrpt_attributes = settings.tlsrpt_attributes;

@@ -125,8 +125,8 @@ private:
         std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
     };
     Memo* remembered(std::string_view key, std::chrono::steady_clock::time_point now);
-    Memo& remember(std::string_view key, std::string domain, const sts::Lookup& lookup,
-                         const Settings& settings, std::chrono::steady_clock::time_point now);
+    Memo& remember(std::string_view key, std::string domain, const sts::Lookup& lookup, const Settings& settings,
+                   std::chrono::steady_clock::time_point now);
     void forget(const std::string& domain);
 
     Outcome miss(const std::string& domain, const WaitRef& ref,

@@ -51,7 +51,8 @@ OpenedSource open_sts_source(const config::Config& config) {
         out.error = config.str("cache_dir") + ": " + status.error;
         return out;
     }
-    out.source = std::make_unique<StsSource>(std::move(cache), std::move(resolver), std::make_unique<HelperFetcher>(HelperOptions::from_config(config)));
+    auto fetcher = std::make_unique<HelperFetcher>(HelperOptions::from_config(config));
+    out.source = std::make_unique<StsSource>(std::move(cache), std::move(resolver), std::move(fetcher));
     return out;
 }
 

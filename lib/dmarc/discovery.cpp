@@ -170,9 +170,6 @@ std::string select_org(std::string_view domain, const Walk& walk) {
     return walk.found.empty() ? std::string(domain) : walk.found.back().domain;
 }
 
-// RFC 9989 §4.10.1: the record at the author domain; else the one at the
-// organizational domain; else the PSD's (a psd=y record ends the walk, so it
-// is the last one found).
 // The organizational domain from a walk already made (RFC 9989 §4.10.2).
 OrgDomain org_of_walk(std::string_view domain, const Walk& walk) {
     OrgDomain out;
@@ -187,6 +184,9 @@ OrgDomain org_of_walk(std::string_view domain, const Walk& walk) {
     return out;
 }
 
+// RFC 9989 §4.10.1: the record at the author domain; else the one at the
+// organizational domain; else the PSD's (a psd=y record ends the walk, so it
+// is the last one found).
 Lookup lookup_treewalk(std::string_view domain, dns::Resolver& resolver, OrgDomain* org_out) {
     Lookup out;
     Walk walk = tree_walk(domain, resolver);
