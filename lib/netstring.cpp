@@ -11,10 +11,31 @@ Decoder::Status Decoder::fail(std::string message) {
     state_ = State::Failed;
     error_ = std::move(message);
     payload_.clear();
+    view_ = {};
     return Status::Error;
 }
 
+// A complete, well-formed netstring at the front of `input`: its payload
+// becomes a view into `input` and it is consumed. Anything else (a partial
+// or broken netstring) is left to the byte-by-byte decoder in feed(), which
+// waits for more or reports the error.
+bool Decoder::take_whole(std::string_view& input) {
+    std::size_t i = 0;
+    std::size_t length = 0;
+    for (; i < input.size() && input[i] >= '0' && input[i] <= '9'; ++i) {
+        length = length * 10 + static_cast<std::size_t>(input[i] - '0');
+        if (length > max_payload_) return false;
+    }
+    if (i == 0 || i == input.size() || input[i] != ':' || (i > 1 && input[0] == '0')) return false;
+    std::size_t comma = i + 1 + length;
+    if (comma >= input.size() || input[comma] != ',') return false;
+    view_ = input.substr(i + 1, length);
+    input.remove_prefix(comma + 1);
+    return true;
+}
+
 Decoder::Status Decoder::feed(std::string_view& input) {
+    if (state_ == State::Length && digits_ == 0 && take_whole(input)) return Status::Message;
     while (!input.empty()) {
         switch (state_) {
         case State::Failed:
@@ -54,6 +75,7 @@ Decoder::Status Decoder::feed(std::string_view& input) {
             state_ = State::Length;
             length_ = 0;
             digits_ = 0;
+            view_ = payload_;
             return Status::Message;
         }
     }

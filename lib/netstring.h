@@ -10,6 +10,11 @@
 // at most as many digits as the bound has. Errors (leading zero, non-digit,
 // missing ':' or ',', oversize) are final: the decoder stays in the error
 // state and the caller closes the connection.
+//
+// A netstring that arrives whole in one chunk (the common case: a socketmap
+// request fits in one read) is not copied: payload() is then a view into
+// the chunk given to feed(). A netstring split over chunks is gathered in
+// the decoder and payload() views that copy.
 #pragma once
 
 #include <cstddef>
@@ -32,7 +37,9 @@ public:
     // (NeedMore), or the framing is broken (Error: see error()).
     Status feed(std::string_view& input);
 
-    const std::string& payload() const { return payload_; }
+    // The payload of the Message just returned: valid until the next feed()
+    // and while the chunk given to that feed() is unchanged.
+    std::string_view payload() const { return view_; }
     const std::string& error() const { return error_; }
     // True while no byte of the next netstring has been seen.
     bool idle() const { return state_ == State::Length && digits_ == 0; }
@@ -40,12 +47,14 @@ public:
 private:
     enum class State { Length, Payload, Comma, Failed };
     Status fail(std::string message);
+    bool take_whole(std::string_view& input);
 
     std::size_t max_payload_;
     State state_ = State::Length;
     std::size_t length_ = 0;
     std::size_t digits_ = 0;
-    std::string payload_;
+    std::string payload_;     // a netstring split over chunks, gathered
+    std::string_view view_;   // the last payload: into the chunk or payload_
     std::string error_;
 };
 

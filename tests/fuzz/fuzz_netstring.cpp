@@ -24,7 +24,7 @@ Outcome decode(std::string_view input, std::size_t chunk) {
         for (;;) {
             auto status = decoder.feed(piece);
             if (status == netstring::Decoder::Status::Message) {
-                out.payloads.push_back(decoder.payload());
+                out.payloads.emplace_back(decoder.payload());
                 continue;
             }
             out.error = status == netstring::Decoder::Status::Error;

@@ -44,8 +44,10 @@ std::string SocketmapClient::read_reply() {
     for (;;) {
         std::string_view input = pending_;
         auto status = decoder_.feed(input);
+        // The payload may be a view into pending_: copied before pending_ changes.
+        std::string payload(status == netstring::Decoder::Status::Message ? decoder_.payload() : "");
         pending_ = std::string(input);
-        if (status == netstring::Decoder::Status::Message) return decoder_.payload();
+        if (status == netstring::Decoder::Status::Message) return payload;
         if (status == netstring::Decoder::Status::Error) return "<bad netstring>";
         char buffer[4096];
         ssize_t n = ::recv(fd_, buffer, sizeof(buffer), 0);

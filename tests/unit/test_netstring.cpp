@@ -53,7 +53,7 @@ Outcome run(const std::string& input, std::size_t chunk, std::size_t max) {
         while (true) {
             auto status = decoder.feed(piece);
             if (status == netstring::Decoder::Status::Message) {
-                out.messages.push_back(decoder.payload());
+                out.messages.emplace_back(decoder.payload());
                 continue;
             }
             if (status == netstring::Decoder::Status::Error) out.error = decoder.error();
@@ -72,6 +72,7 @@ class NetstringTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(error_is_final);
     CPPUNIT_TEST(oversize_refused_before_payload);
     CPPUNIT_TEST(partial_is_not_idle);
+    CPPUNIT_TEST(whole_netstring_is_a_view_into_the_input);
     CPPUNIT_TEST(encode_round_trip);
     CPPUNIT_TEST(append_after_existing_output);
     CPPUNIT_TEST_SUITE_END();
@@ -111,7 +112,7 @@ public:
         std::string_view in = "100:";
         CPPUNIT_ASSERT(d.feed(in) == netstring::Decoder::Status::Error);
         CPPUNIT_ASSERT_EQUAL(std::string("0:"), std::string(in));
-        CPPUNIT_ASSERT_EQUAL(std::string(), d.payload());
+        CPPUNIT_ASSERT_EQUAL(std::string(), std::string(d.payload()));
     }
 
     void partial_is_not_idle() {
@@ -123,7 +124,7 @@ public:
         CPPUNIT_ASSERT(!d.idle());
         std::string_view rest = "c,";
         CPPUNIT_ASSERT(d.feed(rest) == netstring::Decoder::Status::Message);
-        CPPUNIT_ASSERT_EQUAL(std::string("abc"), d.payload());
+        CPPUNIT_ASSERT_EQUAL(std::string("abc"), std::string(d.payload()));
         CPPUNIT_ASSERT(d.idle());
     }
 
@@ -148,6 +149,29 @@ public:
         }
     }
 
+    // A netstring that arrives whole is not copied: its payload is a view
+    // into the caller's chunk; one split over chunks is gathered and stays
+    // valid after its chunks are gone.
+    void whole_netstring_is_a_view_into_the_input() {
+        netstring::Decoder d(100);
+        std::string chunk = "7:mta-sts,3:abc,2:x";
+        std::string_view in = chunk;
+        CPPUNIT_ASSERT(d.feed(in) == netstring::Decoder::Status::Message);
+        CPPUNIT_ASSERT_EQUAL(std::string("mta-sts"), std::string(d.payload()));
+        CPPUNIT_ASSERT(d.payload().data() == chunk.data() + 2);
+        CPPUNIT_ASSERT(d.feed(in) == netstring::Decoder::Status::Message);
+        CPPUNIT_ASSERT(d.payload().data() == chunk.data() + 12);
+        CPPUNIT_ASSERT(d.feed(in) == netstring::Decoder::Status::NeedMore);
+        CPPUNIT_ASSERT(in.empty());
+        std::string rest = "y,";
+        std::string_view tail = rest;
+        CPPUNIT_ASSERT(d.feed(tail) == netstring::Decoder::Status::Message);
+        chunk.assign(chunk.size(), '#');  // the gathered payload does not point into either chunk
+        rest.assign(rest.size(), '#');
+        CPPUNIT_ASSERT_EQUAL(std::string("xy"), std::string(d.payload()));
+        CPPUNIT_ASSERT(d.idle());
+    }
+
     void encode_round_trip() {
         CPPUNIT_ASSERT_EQUAL(std::string("0:,"), netstring::encode(""));
         CPPUNIT_ASSERT_EQUAL(std::string("9:NOTFOUND ,"), netstring::encode("NOTFOUND "));
@@ -157,7 +181,7 @@ public:
         netstring::Decoder d(20000);
         std::string_view in = wire;
         CPPUNIT_ASSERT(d.feed(in) == netstring::Decoder::Status::Message);
-        CPPUNIT_ASSERT_EQUAL(big, d.payload());
+        CPPUNIT_ASSERT_EQUAL(big, std::string(d.payload()));
         CPPUNIT_ASSERT(in.empty());
     }
 };
