@@ -4,10 +4,12 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 
 #include "log.h"
+#include "netstring.h"
 #include "sts/reply.h"
 
 namespace policyd {
@@ -82,10 +84,17 @@ Dispatcher::Outcome Dispatcher::handle(std::string_view payload, const WaitRef& 
         if (lookup.state == sts::CacheState::Miss) return miss(key.domain, ref, config, settings);
         memo = &remember(request->key, std::move(key.domain), lookup, settings, now);
     }
-    out.reply = memo->reply;
+    out.reply = memo->reply();
+    out.framed = memo->framed;
     auto age = memo->age + std::chrono::duration_cast<std::chrono::seconds>(now - memo->stored);
     hits_.count_domain(memo->domain, memo->answer, sts::cache_state_name(memo->state), age, memo->hit);
-    if (memo->state == sts::CacheState::Fresh && memo->revalidate_due) revalidate(memo->domain, config);
+    if (memo->state == sts::CacheState::Fresh && memo->revalidate_due) {
+        // Asked once per remembered answer: a revalidation that starts
+        // forgets it when done, one that cannot start now is asked again
+        // when the answer is next read from the cache.
+        memo->revalidate_due = false;
+        revalidate(memo->domain, config, now);
+    }
     return out;
 }
 
@@ -101,9 +110,11 @@ Dispatcher::Memo& Dispatcher::remember(std::string_view key, std::string domain,
     sts::ReplyOptions options;
     options.tlsrpt_attributes = settings.tlsrpt_attributes;
     Memo memo;
-    memo.reply = sts::cached_reply(lookup, domain, options);
+    std::string reply = sts::cached_reply(lookup, domain, options);
+    netstring::append(memo.framed, reply);
+    memo.reply_at = memo.framed.size() - reply.size() - 1;
     memo.domain = std::move(domain);
-    memo.answer = answer_name(memo.reply);
+    memo.answer = answer_name(reply);
     memo.state = lookup.state;
     memo.revalidate_due = lookup.revalidate_due;
     memo.age = lookup.age;
@@ -150,10 +161,24 @@ Dispatcher::Outcome Dispatcher::miss(const std::string& domain, const WaitRef& r
     return out;
 }
 
-void Dispatcher::revalidate(const std::string& domain, const std::shared_ptr<const config::Config>& config) {
+void Dispatcher::revalidate(const std::string& domain, const std::shared_ptr<const config::Config>& config,
+                            std::chrono::steady_clock::time_point now) {
     if (revalidating_.count(domain) || flights_.count(domain)) return;
+    if (auto held = held_.find(domain); held != held_.end()) {
+        if (now < held->second) return;
+        held_.erase(held);
+    }
     if (revalidators_.submit([this, domain, config] { run_get(domain, config, false, true); }))
         revalidating_.insert(domain);
+}
+
+void Dispatcher::hold_revalidation(const std::string& domain, std::chrono::steady_clock::time_point now) {
+    if (held_.size() >= kMaxMemo) {
+        auto oldest = std::min_element(held_.begin(), held_.end(),
+                                       [](const auto& a, const auto& b) { return a.second < b.second; });
+        held_.erase(oldest);
+    }
+    held_[domain] = now + kRevalidateRetry;
 }
 
 void Dispatcher::run_get(const std::string& domain, const std::shared_ptr<const config::Config>& config,
@@ -192,6 +217,7 @@ void Dispatcher::drain(const Deliver& deliver) {
         forget(d.domain);
         if (d.background) {
             revalidating_.erase(d.domain);
+            if (d.result.fallback) hold_revalidation(d.domain, std::chrono::steady_clock::now());
             log_done(d, 0);
             continue;
         }

@@ -7,7 +7,10 @@
 //   cache: fresh policy / backoff row            -> the cached answer at once (kept
 //                                                   for kMemoTime, see below); a
 //                                                   due TXT-id revalidation runs in
-//                                                   the background pool
+//                                                   the background pool (one per
+//                                                   domain at a time; after one
+//                                                   that failed, none for that
+//                                                   domain for kRevalidateRetry)
 //   cache miss                                   -> Pending: one fetch per domain
 //                                                   (single flight), every request
 //                                                   for it waits on that fetch
@@ -35,6 +38,7 @@
 #include "fd.h"
 #include "hit_summary.h"
 #include "source.h"
+#include "sts/get.h"
 #include "workers.h"
 
 namespace policyd {
@@ -55,6 +59,13 @@ inline constexpr std::size_t kMaxQueuedRevalidations = 1024;
 // row expiring (max_age is hours to a year, sts_backoff minutes).
 inline constexpr auto kMemoTime = std::chrono::seconds(10);
 inline constexpr std::size_t kMaxMemo = 2048;
+// A background revalidation that failed (DNS or HTTPS trouble: the engine
+// keeps the cached policy and its row stays due, lib/sts/get.cpp) is not
+// started again for that domain before kRevalidateRetry, the interval of a
+// successful one: otherwise every request would start the next (a DNS query
+// and a warning each, for as long as DNS is down). At most kMaxMemo domains
+// are held back; when full, the oldest hold ends early.
+inline constexpr auto kRevalidateRetry = sts::kRevalidateInterval;
 
 // What the daemon reads from the configuration snapshot on every request.
 struct Settings {
@@ -83,6 +94,9 @@ public:
         // Reply: a constant or the remembered reply; valid until the next
         // call of handle(), drain() or forget_all() (no copy per request).
         std::string_view reply;
+        // Reply: the same reply already framed as a netstring when the
+        // dispatcher keeps it so (remembered answers), else empty.
+        std::string_view framed;
         std::string domain;  // Pending: the domain being fetched
     };
 
@@ -111,13 +125,17 @@ private:
 
     struct Memo {
         std::string domain;
-        std::string reply;
-        std::string_view answer;  // answer_name(reply)
+        std::string framed;       // the reply as a netstring, as it goes out
+        std::size_t reply_at = 0;  // where the reply starts in `framed`
+        std::string_view answer;  // answer_name(reply())
         sts::CacheState state = sts::CacheState::Miss;
         bool revalidate_due = false;
         std::chrono::seconds age{0};  // at `stored`
         std::chrono::steady_clock::time_point stored;
         HitSummary::Handle hit;  // this domain's counter in hits_
+        std::string_view reply() const {
+            return std::string_view(framed).substr(reply_at, framed.size() - reply_at - 1);
+        }
     };
     // Heterogeneous lookup: a request's key is found without copying it.
     struct KeyHash {
@@ -131,7 +149,9 @@ private:
 
     Outcome miss(const std::string& domain, const WaitRef& ref,
                  const std::shared_ptr<const config::Config>& config, const Settings& settings);
-    void revalidate(const std::string& domain, const std::shared_ptr<const config::Config>& config);
+    void revalidate(const std::string& domain, const std::shared_ptr<const config::Config>& config,
+                    std::chrono::steady_clock::time_point now);
+    void hold_revalidation(const std::string& domain, std::chrono::steady_clock::time_point now);
     void run_get(const std::string& domain, const std::shared_ptr<const config::Config>& config, bool tlsrpt,
                  bool background);
     void log_done(const Done& done, std::size_t waiters) const;
@@ -141,6 +161,7 @@ private:
     HitSummary hits_;
     std::unordered_map<std::string, std::vector<WaitRef>> flights_;  // event thread only
     std::unordered_set<std::string> revalidating_;                   // event thread only
+    std::unordered_map<std::string, std::chrono::steady_clock::time_point> held_;  // failed: retry after
     std::unordered_map<std::string, Memo, KeyHash, std::equal_to<>> memo_;  // event thread only, by KEY
     std::mutex done_mutex_;
     std::vector<Done> done_;  // workers -> event thread

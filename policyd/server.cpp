@@ -194,7 +194,9 @@ void Server::request(Connection& conn, std::string_view payload) {
         return;
     }
     if (outcome.kind == Dispatcher::Kind::Reply && conn.slots.empty()) {
-        netstring::append(conn.out, outcome.reply);  // nothing before it waits: straight out
+        // Nothing before it waits: straight out.
+        if (outcome.framed.empty()) netstring::append(conn.out, outcome.reply);
+        else conn.out += outcome.framed;
         return;
     }
     Slot slot;

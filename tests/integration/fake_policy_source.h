@@ -2,7 +2,8 @@
 // sockets without DNS or HTTPS: cached answers per domain, what a fetch
 // returns, call counts, and a gate that holds fetches until a test opens it.
 // A finished fetch of an enforce/testing policy fills the "cache" as the
-// engine does.
+// engine does; a failed revalidation (fallback: the cached policy kept)
+// leaves the cached answer as it was.
 #pragma once
 
 #include <condition_variable>
@@ -88,7 +89,7 @@ public:
         changed_.notify_all();
         changed_.wait(lock, [&] { return gate_open_; });
         sts::GetResult result = fetch_.count(d) ? fetch_[d] : sts::GetResult{};
-        if (result.policy) {
+        if (result.policy && !result.fallback) {  // a kept policy leaves the row as it was, still due
             sts::Lookup fresh;
             fresh.state = sts::CacheState::Fresh;
             fresh.policy = result.policy;

@@ -92,6 +92,7 @@ class PolicydProtocolTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(reply_order_behind_a_miss);
     CPPUNIT_TEST(fetch_failure_answers_notfound);
     CPPUNIT_TEST(revalidation_in_background);
+    CPPUNIT_TEST(failed_revalidation_held_back);
     CPPUNIT_TEST(idle_connection_closed);
     CPPUNIT_TEST(max_connections);
     CPPUNIT_TEST(backlog_beyond_pipeline_limit);
@@ -318,6 +319,40 @@ public:
         while (reply == "OK secure match=mx.old.example servername=hostname");
         CPPUNIT_ASSERT_EQUAL(std::string("OK secure match=mx2.old.example servername=hostname"), reply);
         CPPUNIT_ASSERT_EQUAL(1, source_->gets("old.example"));  // one revalidation, not five
+    }
+
+    // DNS down during a due revalidation: the engine keeps the cached policy
+    // and the row stays due (lib/sts/get.cpp revalidate()). The finished
+    // revalidation forgets the remembered answer, so the next requests read
+    // the row again and find it due; no second revalidation may start
+    // before kRevalidateRetry, or every request would start one.
+    void failed_revalidation_held_back() {
+        const std::string kOld = "OK secure match=mx.old.example servername=hostname";
+        source_->set_cached("old.example", fresh({"mx.old.example"}, true));
+        sts::GetResult kept = fetched(sts::Mode::Enforce, {"mx.old.example"});
+        kept.cache_state = sts::CacheState::Fresh;
+        kept.fallback = true;
+        kept.failure = sts::FetchFailure::FetchError;
+        kept.failure_reason = "dns-failure";
+        source_->set_fetch("old.example", kept);
+        RunningServer server(*source_, {});
+        auto client = server.client();
+        CPPUNIT_ASSERT_EQUAL(kOld, client->ask("mta-sts old.example"));
+        source_->wait_gets_done("old.example", 1);
+        int lookups = source_->lookups("old.example");
+        for (int i = 0; i < 40; ++i) {
+            CPPUNIT_ASSERT_EQUAL(kOld, client->ask("mta-sts old.example"));
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        CPPUNIT_ASSERT(source_->lookups("old.example") > lookups);  // the due row was read again
+        CPPUNIT_ASSERT_EQUAL(1, source_->gets("old.example"));
+        // Another domain's revalidation is not held back by it.
+        source_->set_cached("other.example", fresh({"mx.other.example"}, true));
+        source_->set_fetch("other.example", fetched(sts::Mode::Enforce, {"mx.other.example"}));
+        CPPUNIT_ASSERT_EQUAL(std::string("OK secure match=mx.other.example servername=hostname"),
+                             client->ask("mta-sts other.example"));
+        source_->wait_gets_done("other.example", 1);
+        CPPUNIT_ASSERT_EQUAL(1, source_->gets("other.example"));
     }
 
     void idle_connection_closed() {
