@@ -18,14 +18,39 @@
 // kCheckpointMinutes have passed, and unconditionally on close.
 // Deadlocks: lk_detect DB_LOCK_DEFAULT rejects one of the waiters with
 // DB_LOCK_DEADLOCK; run_txn() aborts and retries (kMaxTxnRetries).
+//
+// A process that dies inside a transaction (SIGKILL, Ctrl-C of the CLI)
+// leaves its locks behind, and DB_REGISTER alone never releases them: a
+// reader of that row would wait forever. The Berkeley DB 5.3 remedy
+// ("Architecting Transactional Data Store applications"): a thread table
+// (set_thread_count, kThreadCount), an is-alive callback (a process is alive
+// while kill(pid, 0) succeeds or fails with EPERM), DB_FAILCHK at open (a
+// dead registered process is cleaned by failchk instead of a recovery that
+// panics every live process), and a watchdog thread per Environment that
+// calls failchk every kWatchdogInterval: the dead process's transaction is
+// aborted, its read locks released, and the blocked reader resumes. The
+// watchdog never touches a database, so it cannot wait on such a lock. The
+// processes sharing a home run failchk one at a time (flock on
+// kFailchkLockFile, never waited for by the watchdog). If the process died
+// inside the library holding a region mutex, failchk answers DB_RUNRECOVERY
+// and the environment panics: callers reopen as above. Second line: a lock
+// wait longer than kLockTimeout fails with DB_LOCK_NOTGRANTED (not retried),
+// the watchdog expiring such waits (lock_detect DB_LOCK_EXPIRE), so a
+// daemon's event thread is never held longer than that whatever happens.
+// Limit: a dead process's pid reused by a live process hides the death
+// until that process exits (the lock timeout still bounds every wait).
 // Failures are values (Status), never exceptions.
 #pragma once
 
 #include <db.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 namespace bdb {
 
@@ -34,6 +59,18 @@ inline constexpr std::uint32_t kCheckpointKbyte = 256;
 inline constexpr std::uint32_t kCheckpointMinutes = 5;
 inline constexpr std::uint32_t kLogFileMax = 1024 * 1024;  // bytes per log file
 inline constexpr int kFileMode = 0660;
+// Thread table slots: every thread of every process that may share an
+// environment at once. mtaguard-policyd: main, event, refresher, watchdog
+// and kFetchWorkers (16) fetch threads = 20; the milter's history: main,
+// writer, watchdog = 3; each `mtaguard` command: main and watchdog = 2.
+// 64 leaves room for a daemon and a dozen commands; Berkeley DB reuses the
+// slot of a dead thread (is-alive) and grows the table beyond it if needed.
+inline constexpr std::uint32_t kThreadCount = 64;
+inline constexpr std::chrono::seconds kWatchdogInterval{1};
+// Longest wait for a lock: the longest a legitimate transaction of ours
+// holds one is a purge or a batch of list_after, well under a second.
+inline constexpr std::chrono::seconds kLockTimeout{5};
+inline constexpr const char* kFailchkLockFile = "failchk.lock";
 
 struct EnvClose {
     void operator()(DB_ENV* env) const { env->close(env, 0); }
@@ -64,6 +101,10 @@ struct Status {
 };
 
 Status make_status(int code, const std::string& what);
+// A deadlock victim may run again. DB_LOCK_NOTGRANTED is a wait past
+// kLockTimeout: something holds the lock far longer than any transaction
+// of ours, so waiting again is no cure.
+bool is_retryable(int code);
 
 class Environment {
 public:
@@ -85,15 +126,24 @@ public:
     Status checkpoint(bool force);
     // Opens (creating) a B-tree database file in the environment.
     Status open_btree(const std::string& file, DbPtr& out);
+    // One failchk and expiry of timed-out lock waits (what the watchdog runs
+    // every kWatchdogInterval); skipped (ok) while another process runs it.
+    Status check_failures();
 
 private:
     Environment() = default;
+    void watch();  // the watchdog thread
     EnvPtr env_;
     std::string home_;
+    int failchk_fd_ = -1;  // kFailchkLockFile, open for flock
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;  // guarded by mutex_
+    std::thread watchdog_;   // stopped before env_ closes
 };
 
 // Runs `body` inside a transaction and commits when it returns 0. On
-// DB_LOCK_DEADLOCK / DB_LOCK_NOTGRANTED the transaction is aborted and
+// DB_LOCK_DEADLOCK (is_retryable) the transaction is aborted and
 // `body` runs again (at most kMaxTxnRetries times); any other non-zero
 // code aborts and is returned. nosync: commit without flushing the log
 // (for bookkeeping such as last-use times that may be lost in a crash).

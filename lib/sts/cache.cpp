@@ -9,16 +9,12 @@
 namespace sts {
 namespace {
 
-bool is_retryable(int code) {
-    return code == DB_LOCK_DEADLOCK || code == DB_LOCK_NOTGRANTED;
-}
-
 // A non-transactional single read can still be picked as a deadlock victim.
 int retry_read(const std::function<int()>& read) {
     int rc = 0;
     for (int attempt = 0; attempt <= bdb::kMaxTxnRetries; ++attempt) {
         rc = read();
-        if (!is_retryable(rc)) break;
+        if (!bdb::is_retryable(rc)) break;
     }
     return rc;
 }

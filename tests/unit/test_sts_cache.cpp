@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/bounded_child.h"
 #include "common/sts_cache_fixture.h"
 #include "fake_sts.h"
 #include "sts/cache.h"
@@ -44,6 +45,7 @@ class StsCacheTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(concurrent_updates_lose_nothing);
     CPPUNIT_TEST(cache_memory_is_applied);
     CPPUNIT_TEST(list_after_in_batches);
+    CPPUNIT_TEST(dead_writer_releases_its_lock);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -367,6 +369,51 @@ public:
         CPPUNIT_ASSERT_EQUAL(
             std::int64_t((kThreads + 1) * kEach),
             static_cast<std::int64_t>(row.row->last_use.time_since_epoch().count()));
+    }
+
+    // A process killed inside update() (the CLI killed by SIGKILL at the
+    // wrong moment) holds the row's write lock: the daemon's next get()
+    // of that row must return within seconds (failchk aborts the dead
+    // transaction), with the row as it was before the dead update.
+    void dead_writer_releases_its_lock() {
+        testing::ScratchDir dir;
+        CPPUNIT_ASSERT(open_cache(dir.path())->put(make_row("a.example", sts::Mode::Enforce, 7)).ok());
+        int status = testing::in_child_within(
+            [&] {  // the daemon: its cache is open while the other process dies
+                bdb::Status s;
+                auto daemon = sts::PolicyCache::open(dir.path(), s);
+                if (!daemon) return false;
+                int killed = in_child([&] {
+                    bdb::Status s2;
+                    auto cli = sts::PolicyCache::open(dir.path(), s2);
+                    if (!cli) return false;
+                    (void)cli->update(
+                        "a.example",
+                        [](CacheRow& r) {
+                            r.last_use += std::chrono::seconds(1);  // written, never committed
+                            ::raise(SIGKILL);
+                            return true;
+                        },
+                        false);
+                    return false;
+                });
+                if (killed != 128) return false;  // it must have died holding the lock
+                auto read = daemon->get("a.example");
+                auto expected = make_row("a.example", sts::Mode::Enforce, 7);
+                // Every field as put (the encoding is canonical), last_use not bumped.
+                return read.status == RowStatus::Found && read.row &&
+                       sts::encode_row(*read.row) == sts::encode_row(expected) &&
+                       read.row->last_use == expected.last_use;
+            },
+            std::chrono::seconds(30));
+        CPPUNIT_ASSERT_MESSAGE("get() still blocked 30 s after the lock holder died",
+                               status != testing::kChildTimedOut);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE("the daemon's get() did not return the row unchanged", 0,
+                                     status);
+        // And the environment is usable for writes afterwards.
+        auto cache = open_cache(dir.path());
+        CPPUNIT_ASSERT(cache->put(make_row("a.example", sts::Mode::Testing, 8)).ok());
+        CPPUNIT_ASSERT(cache->get("a.example").row->policy.mode == sts::Mode::Testing);
     }
 };
 
