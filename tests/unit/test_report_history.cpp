@@ -4,9 +4,11 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <db.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/bounded_child.h"
 #include "config.h"
 #include "report/history.h"
 #include "report/store.h"
@@ -52,6 +54,7 @@ class ReportHistoryTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(missing_store);
     CPPUNIT_TEST(flush_while_open);
     CPPUNIT_TEST(writer_limits);
+    CPPUNIT_TEST(dead_reader_releases_its_lock);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -216,6 +219,50 @@ public:
         close(fds[0]);
         waitpid(pid, nullptr, 0);
         return n;
+    }
+
+    // `mtaguard report` killed while its cursor stands on a page (it holds
+    // that page's read lock): the milter's writer must still store the next
+    // evaluation within seconds (failchk frees the dead locker's locks),
+    // not block on the lock forever and drop everything after it.
+    void dead_reader_releases_its_lock() {
+        testing::ScratchDir dir;
+        auto cfg = config_in(dir.path() + "/h", "report_dir");
+        record_times(*cfg, {100, 200, 300});
+        std::string dir_h = dir.path() + "/h";
+        auto die_in_scan = [&] {  // `mtaguard report`, killed with its cursor open
+            std::string error;
+            auto store = report::Store::open(dir_h, false, error);
+            if (!store) return false;
+            DBC* raw = nullptr;
+            if (store->evaluations()->cursor(store->evaluations(), nullptr, &raw, 0) != 0)
+                return false;
+            DBT k = bdb::out_dbt(), v = bdb::out_dbt();
+            if (raw->get(raw, &k, &v, DB_FIRST) != 0) return false;
+            ::raise(SIGKILL);  // dies with the cursor's read lock held
+            return false;
+        };
+        int status = testing::in_child_within(
+            [&] {  // the milter: its store is open while the reader dies
+                std::string error;
+                auto writer = report::open_history_writer(*cfg, error);
+                if (!writer) return false;
+                if (testing::in_child_within(die_in_scan, std::chrono::seconds(30)) != 128)
+                    return false;
+                writer->record(testing::sample_evaluation(400));
+                writer->flush();
+                return writer->dropped() == 0;
+            },
+            std::chrono::seconds(30));
+        CPPUNIT_ASSERT_MESSAGE("the writer still blocked 30 s after the reader died",
+                               status != testing::kChildTimedOut);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE("the writer dropped the evaluation", 0, status);
+        std::string error;
+        auto reader = report::open_history_reader(*cfg, false, error);
+        CPPUNIT_ASSERT_MESSAGE(error, reader != nullptr);
+        auto all = reader->scan(0, 1000);
+        CPPUNIT_ASSERT_EQUAL(std::string(), all.error);
+        CPPUNIT_ASSERT((times_of(all) == std::vector<std::int64_t>{100, 200, 300, 400}));
     }
 };
 
