@@ -60,12 +60,16 @@ inline constexpr std::uint32_t kCheckpointMinutes = 5;
 inline constexpr std::uint32_t kLogFileMax = 1024 * 1024;  // bytes per log file
 inline constexpr int kFileMode = 0660;
 // Thread table slots: every thread of every process that may share an
-// environment at once. mtaguard-policyd: main, event, refresher, watchdog
-// and kFetchWorkers (16) fetch threads = 20; the milter's history: main,
-// writer, watchdog = 3; each `mtaguard` command: main and watchdog = 2.
-// 64 leaves room for a daemon and a dozen commands; Berkeley DB reuses the
-// slot of a dead thread (is-alive) and grows the table beyond it if needed.
-inline constexpr std::uint32_t kThreadCount = 64;
+// environment at once. mtaguard-policyd: main, event, refresher, watchdog,
+// 16 fetch threads (kFetchWorkers) and up to sts_refresh_concurrency (at
+// most 256) revalidation threads = 276; the milter's history (an
+// environment of its own): main, writer, watchdog = 3; each `mtaguard`
+// command: main and watchdog = 2. 512 leaves room for the largest daemon
+// and a hundred commands at once. A slot of a dead process is reused
+// (is-alive); one of an ended thread of a live process is not (we cannot
+// ask about it), but glibc reuses thread ids, so the threads alive at once
+// bound the count. Past it Berkeley DB allocates slots from its region.
+inline constexpr std::uint32_t kThreadCount = 512;
 inline constexpr std::chrono::seconds kWatchdogInterval{1};
 // Longest wait for a lock: the longest a legitimate transaction of ours
 // holds one is a purge or a batch of list_after, well under a second.

@@ -46,6 +46,7 @@ class StsCacheTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(cache_memory_is_applied);
     CPPUNIT_TEST(list_after_in_batches);
     CPPUNIT_TEST(dead_writer_releases_its_lock);
+    CPPUNIT_TEST(stuck_writer_times_out_reader);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -414,6 +415,51 @@ public:
         auto cache = open_cache(dir.path());
         CPPUNIT_ASSERT(cache->put(make_row("a.example", sts::Mode::Testing, 8)).ok());
         CPPUNIT_ASSERT(cache->get("a.example").row->policy.mode == sts::Mode::Testing);
+    }
+
+    // Second line: a live process that holds the row's write lock and does
+    // not let go (stopped, stuck) makes get() fail after bdb::kLockTimeout
+    // with DB_LOCK_NOTGRANTED, not wait for as long as the holder does.
+    void stuck_writer_times_out_reader() {
+        testing::ScratchDir dir;
+        CPPUNIT_ASSERT(open_cache(dir.path())->put(make_row("a.example", sts::Mode::Enforce, 7)).ok());
+        int status = testing::in_child_within(
+            [&] {  // the daemon
+                bdb::Status s;
+                auto daemon = sts::PolicyCache::open(dir.path(), s);
+                int locked[2], release[2];
+                if (!daemon || ::pipe(locked) != 0 || ::pipe(release) != 0) return false;
+                pid_t holder = ::fork();
+                if (holder == 0) {
+                    ::close(release[1]);
+                    bdb::Status s2;
+                    auto cli = sts::PolicyCache::open(dir.path(), s2);
+                    if (!cli) ::_exit(1);
+                    (void)cli->update(
+                        "a.example",
+                        [&](CacheRow&) {
+                            char c = 'L';
+                            (void)!::write(locked[1], &c, 1);
+                            (void)!::read(release[0], &c, 1);  // until the daemon closes it
+                            return false;
+                        },
+                        false);
+                    ::_exit(0);
+                }
+                ::close(release[0]);
+                char c = 0;
+                bool held = ::read(locked[0], &c, 1) == 1;
+                auto read = daemon->get("a.example");
+                ::close(release[1]);
+                ::waitpid(holder, nullptr, 0);
+                return held && read.status == RowStatus::Error && !read.row &&
+                       read.error.find("DB_LOCK_NOTGRANTED") != std::string::npos &&
+                       daemon->get("a.example").status == RowStatus::Found;
+            },
+            std::chrono::seconds(60));
+        CPPUNIT_ASSERT_MESSAGE("get() still waiting 60 s behind a live lock holder",
+                               status != testing::kChildTimedOut);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE("get() did not fail with DB_LOCK_NOTGRANTED", 0, status);
     }
 };
 
