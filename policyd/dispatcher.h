@@ -13,7 +13,11 @@
 //                                                   domain for kRevalidateRetry)
 //   cache miss                                   -> Pending: one fetch per domain
 //                                                   (single flight), every request
-//                                                   for it waits on that fetch
+//                                                   for it waits on that fetch;
+//                                                   after one that ended without a
+//                                                   policy and left no row (DNS
+//                                                   down), NOTFOUND at once for
+//                                                   kMissRetry
 //
 // Fetches run on a bounded pool of kFetchWorkers threads with at most
 // kMaxQueuedFetches waiting; a miss that cannot be queued is answered
@@ -66,6 +70,15 @@ inline constexpr std::size_t kMaxMemo = 2048;
 // and a warning each, for as long as DNS is down). At most kMaxMemo domains
 // are held back; when full, the oldest hold ends early.
 inline constexpr auto kRevalidateRetry = sts::kRevalidateInterval;
+// A fetch for a miss that ended without a policy normally leaves a backoff
+// row (sts_backoff) that answers the next requests; a temporary DNS failure
+// leaves none (lib/sts/get.cpp: try again later). Such a domain is not
+// fetched again before kMissRetry: its requests are answered NOTFOUND at once
+// (RFC 8461 §5), not with one DNS query, one wait of up to policyd_miss_wait
+// and one log line each for as long as DNS is down. Shorter than sts_backoff's
+// default: a DNS outage is often brief. Held domains share the bound of
+// kRevalidateRetry's.
+inline constexpr auto kMissRetry = std::chrono::seconds(60);
 
 // What the daemon reads from the configuration snapshot on every request.
 struct Settings {
@@ -151,7 +164,9 @@ private:
                  const std::shared_ptr<const config::Config>& config, const Settings& settings);
     void revalidate(const std::string& domain, const std::shared_ptr<const config::Config>& config,
                     std::chrono::steady_clock::time_point now);
-    void hold_revalidation(const std::string& domain, std::chrono::steady_clock::time_point now);
+    // No network work for `domain` (revalidation or miss fetch) before `until`.
+    void hold(const std::string& domain, std::chrono::steady_clock::time_point until);
+    bool held(const std::string& domain, std::chrono::steady_clock::time_point now);
     void run_get(const std::string& domain, const std::shared_ptr<const config::Config>& config, bool tlsrpt,
                  bool background);
     void log_done(const Done& done, std::size_t waiters) const;

@@ -93,6 +93,7 @@ class PolicydProtocolTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(fetch_failure_answers_notfound);
     CPPUNIT_TEST(revalidation_in_background);
     CPPUNIT_TEST(failed_revalidation_held_back);
+    CPPUNIT_TEST(failed_miss_held_back);
     CPPUNIT_TEST(idle_connection_closed);
     CPPUNIT_TEST(max_connections);
     CPPUNIT_TEST(backlog_beyond_pipeline_limit);
@@ -353,6 +354,30 @@ public:
                              client->ask("mta-sts other.example"));
         source_->wait_gets_done("other.example", 1);
         CPPUNIT_ASSERT_EQUAL(1, source_->gets("other.example"));
+    }
+
+    // DNS down on a miss: the engine stores nothing (lib/sts/get.cpp miss(),
+    // no backoff row for a temporary DNS failure), so the domain is still a
+    // miss for the next request. No second fetch may start before
+    // kMissRetry, or every request would start one (a DNS query, a wait of
+    // up to policyd_miss_wait and a log line each, for as long as DNS is down).
+    void failed_miss_held_back() {
+        sts::GetResult down;
+        down.cache_state = sts::CacheState::Miss;
+        down.failure = sts::FetchFailure::FetchError;
+        down.failure_reason = "dns-temporary-failure";
+        source_->set_fetch("down.example", down);
+        source_->set_fetch("up.example", fetched(sts::Mode::Enforce, {"mx.up.example"}));
+        RunningServer server(*source_, {"policyd_miss_wait=90s"});
+        auto client = server.client();
+        for (int i = 0; i < 20; ++i)
+            CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), client->ask("mta-sts down.example"));
+        CPPUNIT_ASSERT_EQUAL(1, source_->gets("down.example"));
+        CPPUNIT_ASSERT_EQUAL(20, source_->lookups("down.example"));  // the cache is still read first
+        // Another domain's fetch is not held back by it.
+        CPPUNIT_ASSERT_EQUAL(std::string("OK secure match=mx.up.example servername=hostname"),
+                             client->ask("mta-sts up.example"));
+        CPPUNIT_ASSERT_EQUAL(1, source_->gets("up.example"));
     }
 
     void idle_connection_closed() {
