@@ -15,6 +15,7 @@
 #include "listener.h"
 #include "policyd_client.h"
 #include "server.h"
+#include "sts/reply.h"
 
 namespace {
 
@@ -97,6 +98,7 @@ class PolicydProtocolTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(idle_connection_closed);
     CPPUNIT_TEST(max_connections);
     CPPUNIT_TEST(backlog_beyond_pipeline_limit);
+    CPPUNIT_TEST(large_replies_to_pipelined_requests);
     CPPUNIT_TEST(stop_drains_waiting_requests);
     CPPUNIT_TEST(tlsrpt_attributes_on);
     CPPUNIT_TEST_SUITE_END();
@@ -422,6 +424,45 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("OK secure match=mx.held.example servername=hostname"), client->read_reply());
         for (int i = 0; i < n; ++i)
             CPPUNIT_ASSERT_EQUAL(i % 2 ? kSecure : std::string("NOTFOUND "), client->read_reply());
+    }
+
+    // A reply may be 100 kB (sts::kMaxReplySize: a large policy with TLSRPT
+    // attributes) for a request of 20 bytes. Replies to pipelined requests
+    // are built only while less than kMaxOutput waits for the client (in the
+    // output buffer or behind a miss); the rest of the input waits unparsed.
+    // Before, one read of pipelined requests built every reply at once
+    // (megabytes per connection), and the connection was then closed as a
+    // client that does not read its replies, though it was reading them.
+    void large_replies_to_pipelined_requests() {
+        sts::Lookup big = fresh({"mx.big.example"});
+        big.policy_text = "version: STSv1\nmode: enforce\nmx: mx.big.example\nmax_age: 86400\n";
+        for (int i = 0; i < 1000; ++i) big.policy_text += "x" + std::to_string(i) + ": 0123456789abcdef\n";
+        source_->set_cached("big.example", big);
+        sts::ReplyOptions tlsrpt;
+        tlsrpt.tlsrpt_attributes = true;
+        const std::string expected = sts::policy_reply(big.policy, big.policy_text, "big.example", tlsrpt);
+        CPPUNIT_ASSERT(expected.size() > 40000);
+        source_->set_fetch("held.example", fetched(sts::Mode::Testing, {"mx.held.example"}));
+        source_->close_gate();
+        RunningServer server(*source_, {"policyd_miss_wait=90s", "sts_tlsrpt_attributes=yes"});
+        const int n = 400;  // 16 MB of replies
+        std::string requests;
+        for (int i = 0; i < n; ++i) requests += netstring::encode("mta-sts big.example");
+        struct Case {
+            const char* label;
+            bool miss_first;  // replies wait behind a fetch, then go out at once
+        };
+        for (const Case& c : {Case{"straight out", false}, Case{"behind a miss", true}}) {
+            auto client = server.client();
+            client->send_raw((c.miss_first ? netstring::encode("mta-sts held.example") : "") + requests);
+            if (c.miss_first) {
+                source_->wait_gets_started("held.example", 1);
+                source_->open_gate();
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, std::string("NOTFOUND "), client->read_reply());
+            }
+            for (int i = 0; i < n; ++i) CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, expected, client->read_reply());
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, std::string("NOTFOUND "), client->ask("mta-sts .still.open"));
+        }
     }
 
     void stop_drains_waiting_requests() {
