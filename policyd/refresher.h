@@ -3,9 +3,11 @@
 // (read from the current configuration snapshot, so SIGHUP changes it),
 // on its own thread, logged with its counts. The engine bounds the number of
 // concurrent fetches by sts_refresh_concurrency. stop() wakes the thread and
-// joins it; a refresh already running finishes first.
+// joins it; a refresh already running starts no further row and ends when
+// the fetches it runs end (each bounded by dns_timeout and sts_fetch_timeout).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -31,6 +33,7 @@ private:
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stopping_ = false;
+    std::atomic<bool> stop_refresh_{false};  // read by a running refresh
     std::thread thread_;
 };
 

@@ -29,6 +29,8 @@ struct Ctx {
     PolicyCache& cache;
     const config::Config& config;
     Seconds now;
+    const std::atomic<bool>* stop = nullptr;  // refresh(): the caller is stopping
+    bool stopping() const { return stop && stop->load(); }
 };
 
 Seconds now_of(Clock& clock) {
@@ -290,7 +292,7 @@ void refresh_batch(Ctx& c, CacheListing& batch, RefreshStats& stats) {
     std::atomic<std::size_t> next{0};
     std::atomic<int> refreshed{0}, failed{0};
     auto worker = [&] {
-        for (std::size_t i; (i = next++) < renew.size();) {
+        for (std::size_t i; !c.stopping() && (i = next++) < renew.size();) {
             GetResult r = usable(renew[i], c.now)
                               ? revalidate(c, renew[i], true)
                               : miss(c, renew[i].domain, renew[i], false, CacheState::Miss);
@@ -310,11 +312,15 @@ void refresh_batch(Ctx& c, CacheListing& batch, RefreshStats& stats) {
 }  // namespace
 
 RefreshStats refresh(dns::Resolver& resolver, Fetcher& fetcher, PolicyCache& cache, Clock& clock,
-                     const config::Config& config, std::size_t batch_size) {
+                     const config::Config& config, std::size_t batch_size, const std::atomic<bool>* stop) {
     RefreshStats stats;
-    Ctx c{resolver, fetcher, cache, config, now_of(clock)};
+    Ctx c{resolver, fetcher, cache, config, now_of(clock), stop};
     std::string after;
     for (;;) {
+        if (c.stopping()) {
+            stats.stopped = true;
+            break;
+        }
         CacheListing batch = cache.list_after(after, std::max<std::size_t>(1, batch_size));
         if (!batch.status.ok()) {
             logging::error("sts refresh: listing the cache failed: " + batch.status.error);
@@ -328,7 +334,8 @@ RefreshStats refresh(dns::Resolver& resolver, Fetcher& fetcher, PolicyCache& cac
     }
     logging::info("sts refresh: " + logging::fields({{"refreshed", std::to_string(stats.refreshed)},
                                                      {"failed", std::to_string(stats.failed)},
-                                                     {"dropped", std::to_string(stats.dropped)}}));
+                                                     {"dropped", std::to_string(stats.dropped)},
+                                                     {"stopped", stats.stopped ? "yes" : "no"}}));
     return stats;
 }
 

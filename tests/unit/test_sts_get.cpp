@@ -125,6 +125,7 @@ class StsGetTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(dns_failure_on_miss_stores_nothing);
     CPPUNIT_TEST(names_are_normalised);
     CPPUNIT_TEST(refresh_renews_and_drops);
+    CPPUNIT_TEST(refresh_stops_starting_rows);
     CPPUNIT_TEST(refresh_domain_forces_fetch);
     CPPUNIT_TEST_SUITE_END();
 
@@ -399,6 +400,62 @@ public:
         CPPUNIT_ASSERT_EQUAL(1, f.fetcher.count("failing.example"));
         CPPUNIT_ASSERT_EQUAL(0, f.fetcher.count("later.example"));
         CPPUNIT_ASSERT_EQUAL(0, f.fetcher.count("unused.example"));
+    }
+
+    // A stop (SIGTERM) during a refresh: no row is started after `stop` is
+    // set; the fetches already running end. Before, the refresh went through
+    // every row due (with DNS or HTTPS down, a timeout each) before the
+    // daemon could exit. The flag is set by the first fetch; each of the
+    // sts_refresh_concurrency workers may have taken one row by then.
+    void refresh_stops_starting_rows() {
+        Fixture f;
+        const int rows = 40;
+        for (int i = 0; i < rows; ++i) {
+            std::string d = "d" + std::to_string(i) + ".example";
+            f.resolver.txt("_mta-sts." + d, {"v=STSv1; id=one"});
+            f.fetcher.policy(d, Mode::Enforce, 2 * kDay, {"mx." + d}, "mode: enforce\n");  // renewed: not due again
+            sts::CacheRow row;
+            row.domain = d;
+            row.inserted = row.last_update = row.last_use = row.last_checked = f.clock.seconds();
+            row.valid_until = row.inserted + seconds(3600);  // within sts_refresh_before_expiry
+            row.record_id = "one";
+            row.policy.mode = Mode::Enforce;
+            row.policy.max_age = 3600;
+            row.policy_text = "mode: enforce\n";
+            CPPUNIT_ASSERT(f.cache->put(row).ok());
+        }
+        std::atomic<bool> stop{false};
+        struct StoppingFetcher : sts::Fetcher {
+            testing::FakeFetcher& inner;
+            std::atomic<bool>& stop;
+            StoppingFetcher(testing::FakeFetcher& i, std::atomic<bool>& s) : inner(i), stop(s) {}
+            sts::FetchResult fetch(std::string_view domain) override {
+                stop = true;
+                return inner.fetch(domain);
+            }
+        } stopping(f.fetcher, stop);
+        testing::LockedResolver locked(f.resolver);
+        for (std::size_t batch : {std::size_t(1), sts::kRefreshBatch}) {
+            const std::string label = "batch " + std::to_string(batch);
+            stop = false;
+            int before = 0;
+            for (int i = 0; i < rows; ++i) before += f.fetcher.count("d" + std::to_string(i) + ".example");
+            auto stats = sts::refresh(locked, stopping, *f.cache, f.clock, f.config, batch, &stop);
+            int fetched = -before;
+            for (int i = 0; i < rows; ++i) fetched += f.fetcher.count("d" + std::to_string(i) + ".example");
+            auto concurrency = static_cast<int>(f.config.integer("sts_refresh_concurrency"));
+            CPPUNIT_ASSERT_MESSAGE(label + ": fetched " + std::to_string(fetched), fetched >= 1 && fetched <= concurrency);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(label, fetched, stats.refreshed);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(label, 0, stats.failed);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(label, 0, stats.dropped);
+            CPPUNIT_ASSERT_MESSAGE(label, stats.stopped);
+        }
+        // Without a stop, the same refresh renews every row left.
+        int renewed = 0;
+        for (int i = 0; i < rows; ++i) renewed += f.fetcher.count("d" + std::to_string(i) + ".example");
+        auto rest = sts::refresh(locked, f.fetcher, *f.cache, f.clock, f.config);
+        CPPUNIT_ASSERT_EQUAL(rows - renewed, rest.refreshed);
+        CPPUNIT_ASSERT(!rest.stopped);
     }
 
     void refresh_domain_forces_fetch() {
