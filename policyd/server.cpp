@@ -77,6 +77,7 @@ void Server::run() {
         expire_waits(now);
         if (now >= next_housekeeping_) {
             close_idle(now);
+            if (listener_paused_) listen(true);
             next_housekeeping_ = now + kHousekeepingInterval;
         }
         if (now >= next_summary_) {
@@ -85,6 +86,9 @@ void Server::run() {
                                  std::to_string(refused_connections_));
                 refused_connections_ = 0;
             }
+            if (accept_failures_ > 1)
+                logging::warning("accept failed " + std::to_string(accept_failures_) + " times: " + accept_error_);
+            accept_failures_ = 0;
             dispatcher_.hits().flush();
             next_summary_ = now + kSummaryInterval;
         }
@@ -128,8 +132,13 @@ void Server::accept_all() {
         Fd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (!fd) {
             if (errno == EINTR || errno == ECONNABORTED) continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
-                logging::warning(std::string("accept: ") + std::strerror(errno));
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+            // The connection stays queued and the listener readable: polled
+            // again, it would come straight back (server.h).
+            accept_error_ = std::strerror(errno);
+            if (accept_failures_++ == 0)
+                logging::warning("accept: " + accept_error_ + ": accepting again when a connection closes, or in a second");
+            listen(false);
             return;
         }
         if (connections_.size() >= settings_.max_connections) {
@@ -144,6 +153,15 @@ void Server::accept_all() {
         conn.events = EPOLLIN;
         add(epoll_.get(), conn.fd.get(), id, EPOLLIN);
     }
+}
+
+void Server::listen(bool on) {
+    if (!listener_ || listener_paused_ == !on) return;
+    epoll_event ev{};
+    ev.events = on ? static_cast<std::uint32_t>(EPOLLIN) : 0u;
+    ev.data.u64 = kListenerId;
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, listener_.get(), &ev);
+    listener_paused_ = !on;
 }
 
 void Server::read_from(Connection& conn) {
@@ -299,6 +317,7 @@ void Server::close(std::uint64_t id, std::string_view why) {
     logging::debug("connection closed: " + std::string(why));
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, it->second.fd.get(), nullptr);
     connections_.erase(it);  // closes the descriptor; its waits expire harmlessly
+    if (listener_paused_) listen(true);  // a descriptor is free again
 }
 
 void Server::handle_signals() {

@@ -18,6 +18,11 @@
 //   - a connection without a complete request for policyd_idle_timeout is
 //     closed (this also ends slow clients that trickle bytes);
 //   - at most policyd_max_connections connections; more are closed at accept;
+//   - when accept fails (out of descriptors: EMFILE/ENFILE, or memory), the
+//     listener is not polled until a connection closes or the next
+//     housekeeping tick, so a waiting connection does not spin the event loop
+//     (level-triggered epoll) and log a warning per turn; the first failure
+//     is logged, the rest counted once per kSummaryInterval;
 //   - a request waiting on a fetch is answered NOTFOUND after
 //     policyd_miss_wait (RFC 8461 §5) while the fetch continues.
 // Signals arrive through a signalfd (the caller blocks them in every thread):
@@ -107,6 +112,7 @@ private:
 
     void handle_event(const epoll_event& event);
     void accept_all();
+    void listen(bool on);  // (re)arm or pause the listener's EPOLLIN
     void read_from(Connection& conn);
     bool parse(Connection& conn, std::string_view input);  // false: connection closed
     void request(Connection& conn, std::string_view payload);
@@ -142,6 +148,9 @@ private:
     Clock::time_point next_housekeeping_;
     Clock::time_point next_summary_;
     std::uint64_t refused_connections_ = 0;
+    bool listener_paused_ = false;
+    std::uint64_t accept_failures_ = 0;  // since the last summary
+    std::string accept_error_;           // the last one
 };
 
 }  // namespace policyd

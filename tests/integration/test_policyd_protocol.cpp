@@ -4,12 +4,17 @@
 // 1,000 concurrent connections, a slow client beside a normal one, single
 // flight, policyd_miss_wait, idle timeout, max connections, revalidation and
 // the drain on stop. No assertion depends on timing.
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <memory>
 #include <thread>
 #include <vector>
 
+#include "captured_log.h"
 #include "fake_policy_source.h"
 #include "harness.h"
 #include "listener.h"
@@ -56,6 +61,7 @@ public:
         server_->request_stop();
         thread_.join();
     }
+    const std::string& path() const { return path_; }
     std::unique_ptr<harness::SocketmapClient> client() const {
         auto c = std::make_unique<harness::SocketmapClient>(path_);
         CPPUNIT_ASSERT(c->connected());
@@ -97,6 +103,7 @@ class PolicydProtocolTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(failed_miss_held_back);
     CPPUNIT_TEST(idle_connection_closed);
     CPPUNIT_TEST(max_connections);
+    CPPUNIT_TEST(out_of_descriptors_at_accept);
     CPPUNIT_TEST(backlog_beyond_pipeline_limit);
     CPPUNIT_TEST(large_replies_to_pipelined_requests);
     CPPUNIT_TEST(stop_drains_waiting_requests);
@@ -406,6 +413,48 @@ public:
             reply = d->ask("mta-sts example.com");
         } while (reply == "<closed>");
         CPPUNIT_ASSERT_EQUAL(kSecure, reply);
+    }
+
+    // accept() failing with EMFILE leaves the connection queued and the
+    // listener readable; polled again at once, the event loop spun and logged
+    // "accept: Too many open files" on every turn for as long as the process
+    // had no descriptor free. Now the listener pauses until a connection
+    // closes (or the next housekeeping tick), with one warning; connections
+    // already open are served meanwhile, the queued one once a descriptor is free.
+    void out_of_descriptors_at_accept() {
+        RunningServer server(*source_, {});
+        auto open = server.client();
+        CPPUNIT_ASSERT_EQUAL(kSecure, open->ask("mta-sts example.com"));
+        auto other = server.client();
+        int queued_fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        CPPUNIT_ASSERT(queued_fd >= 0);
+        std::vector<std::string> lines;
+        {
+            harness::CapturedLog log;
+            // No descriptor can be made from here on: the lowest free one is the limit.
+            int lowest_free = ::dup(STDIN_FILENO);
+            ::close(lowest_free);
+            rlimit saved{};
+            ::getrlimit(RLIMIT_NOFILE, &saved);
+            rlimit low = saved;
+            low.rlim_cur = static_cast<rlim_t>(lowest_free);
+            CPPUNIT_ASSERT_EQUAL(0, ::setrlimit(RLIMIT_NOFILE, &low));
+            harness::SocketmapClient queued(server.path(), queued_fd);
+            CPPUNIT_ASSERT(queued.connected());
+            queued.send("mta-sts example.com");
+            // The event loop goes round a few times while it cannot accept.
+            for (int i = 0; i < 20; ++i) {
+                CPPUNIT_ASSERT_EQUAL(kSecure, open->ask("mta-sts example.com"));
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
+            CPPUNIT_ASSERT_EQUAL(0, ::setrlimit(RLIMIT_NOFILE, &saved));
+            other.reset();  // a connection closes: accepting again
+            CPPUNIT_ASSERT_EQUAL(kSecure, queued.read_reply());
+            lines = log.lines();
+        }
+        int accept_lines = 0;
+        for (const auto& line : lines) accept_lines += line.find("accept") != std::string::npos;
+        CPPUNIT_ASSERT_EQUAL(1, accept_lines);
     }
 
     void backlog_beyond_pipeline_limit() {
