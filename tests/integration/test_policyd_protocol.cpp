@@ -104,6 +104,7 @@ class PolicydProtocolTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(idle_connection_closed);
     CPPUNIT_TEST(max_connections);
     CPPUNIT_TEST(out_of_descriptors_at_accept);
+    CPPUNIT_TEST(socket_of_a_running_daemon_kept);
     CPPUNIT_TEST(backlog_beyond_pipeline_limit);
     CPPUNIT_TEST(large_replies_to_pipelined_requests);
     CPPUNIT_TEST(stop_drains_waiting_requests);
@@ -455,6 +456,28 @@ public:
         int accept_lines = 0;
         for (const auto& line : lines) accept_lines += line.find("accept") != std::string::npos;
         CPPUNIT_ASSERT_EQUAL(1, accept_lines);
+    }
+
+    // A second daemon on the same policyd_socket (started by hand beside the
+    // service, or a second unit) used to unlink the running daemon's socket
+    // and bind its own: the first daemon lost its clients, and whichever
+    // stopped first removed the socket of the other. A socket someone
+    // listens on is now refused; a stale one (nobody listening: a daemon
+    // killed with -9) is still replaced.
+    void socket_of_a_running_daemon_kept() {
+        RunningServer server(*source_, {});
+        auto spec = *policyd::parse_socket_spec("unix:" + server.path());
+        auto second = policyd::open_listener(spec, std::nullopt);
+        CPPUNIT_ASSERT_MESSAGE("second listener opened", !second.fd);
+        CPPUNIT_ASSERT_MESSAGE(second.error, second.error.find("in use") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(kSecure, server.client()->ask("mta-sts example.com"));
+
+        harness::TempDir dir;
+        auto stale = *policyd::parse_socket_spec("unix:" + dir.path() + "/stale.sock");
+        policyd::open_listener(stale, std::nullopt);  // opened and closed: the file stays
+        auto replaced = policyd::open_listener(stale, std::nullopt);
+        CPPUNIT_ASSERT_EQUAL(std::string(), replaced.error);
+        CPPUNIT_ASSERT(replaced.fd);
     }
 
     void backlog_beyond_pipeline_limit() {
