@@ -208,6 +208,8 @@ void Dispatcher::run_get(const std::string& domain, const std::shared_ptr<const 
     options.tlsrpt_attributes = tlsrpt;
     done.reply = sts::policy_reply(done.result.policy, done.result.policy_text, domain, options);
     done.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    done.miss_retry = std::min<std::chrono::seconds>(
+        kMissRetry, std::chrono::duration_cast<std::chrono::seconds>(config->duration("sts_backoff")));
     {
         std::lock_guard lock(done_mutex_);
         done_.push_back(std::move(done));
@@ -235,7 +237,7 @@ void Dispatcher::drain(const Deliver& deliver) {
         }
         // RFC 8461 §5: no policy; a backoff row answers from now on, or,
         // when none was stored (DNS down), kMissRetry holds the next fetch.
-        if (!d.result.policy) hold(d.domain, now + kMissRetry);
+        if (!d.result.policy) hold(d.domain, now + d.miss_retry);
         std::vector<WaitRef> waiters;
         if (auto it = flights_.find(d.domain); it != flights_.end()) {
             waiters = std::move(it->second);

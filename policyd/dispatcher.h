@@ -73,11 +73,13 @@ inline constexpr auto kRevalidateRetry = sts::kRevalidateInterval;
 // A fetch for a miss that ended without a policy normally leaves a backoff
 // row (sts_backoff) that answers the next requests; a temporary DNS failure
 // leaves none (lib/sts/get.cpp: try again later). Such a domain is not
-// fetched again before kMissRetry: its requests are answered NOTFOUND at once
-// (RFC 8461 §5), not with one DNS query, one wait of up to policyd_miss_wait
-// and one log line each for as long as DNS is down. Shorter than sts_backoff's
-// default: a DNS outage is often brief. Held domains share the bound of
-// kRevalidateRetry's.
+// fetched again before kMissRetry (or sts_backoff when shorter): its requests
+// are answered NOTFOUND at once (RFC 8461 §5), not with one DNS query, one
+// wait of up to policyd_miss_wait and one log line each for as long as DNS is
+// down. Shorter than sts_backoff's default: a DNS outage is often brief. Held
+// domains share the map and bound of kRevalidateRetry's holds, so a domain
+// whose policy expires while its revalidation is held is not fetched before
+// that hold ends either (it is answered NOTFOUND, as after a failed fetch).
 inline constexpr auto kMissRetry = std::chrono::seconds(60);
 
 // What the daemon reads from the configuration snapshot on every request.
@@ -134,6 +136,7 @@ private:
         std::string reply;
         bool background = false;
         std::chrono::milliseconds took{0};
+        std::chrono::seconds miss_retry{0};  // a failed miss: no new fetch for this long
     };
 
     struct Memo {
