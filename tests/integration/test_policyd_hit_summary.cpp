@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "captured_log.h"
+#include "common/captured_log.h"
 #include "hit_summary.h"
 
 namespace {
@@ -18,7 +18,7 @@ using namespace std::chrono_literals;
 
 // The lines HitSummary::flush() logs.
 std::vector<std::string> flushed(policyd::HitSummary& hits) {
-    harness::CapturedLog log("hits");
+    testing::CapturedLog log("hits");
     hits.flush();
     return log.lines();
 }

@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "captured_log.h"
+#include "common/captured_log.h"
 #include "fake_policy_source.h"
 #include "harness.h"
 #include "listener.h"
@@ -431,7 +431,7 @@ public:
         CPPUNIT_ASSERT(queued_fd >= 0);
         std::vector<std::string> lines;
         {
-            harness::CapturedLog log;
+            testing::CapturedLog log;
             // No descriptor can be made from here on: the lowest free one is the limit.
             int lowest_free = ::dup(STDIN_FILENO);
             ::close(lowest_free);

@@ -2,6 +2,7 @@
 // read back as lines (tests of what the daemon logs). Standard error is
 // redirected into a file in a temporary directory and logging sends to it
 // alone; the destructor puts both back (logging to syslog off, as tests run).
+// For unit and integration tests.
 // The file is opened when capture starts, so a test may then run out of
 // descriptors on purpose.
 #pragma once
@@ -10,13 +11,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
 #include <string>
 #include <vector>
 
-#include "harness.h"
+#include "common/scratch_dir.h"
 #include "log.h"
 
-namespace harness {
+namespace testing {
 
 class CapturedLog {
 public:
@@ -42,7 +44,8 @@ public:
         stop();
         std::vector<std::string> out;
         std::string line;
-        for (char ch : read_file(path_)) {
+        std::ifstream file(path_, std::ios::binary);
+        for (char ch; file.get(ch);) {
             if (ch != '\n') {
                 line += ch;
                 continue;
@@ -66,9 +69,9 @@ private:
         logging::init(o);
     }
 
-    TempDir dir_;
+    ScratchDir dir_;
     std::string path_;
     int saved_ = -1;
 };
 
-}  // namespace harness
+}  // namespace testing
