@@ -12,13 +12,17 @@ Refresher::Refresher(PolicySource& source, ConfigHolder& config)
 
 Refresher::~Refresher() { stop(); }
 
-void Refresher::stop() {
+void Refresher::request_stop() {
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
     }
     stop_refresh_ = true;
     wake_.notify_all();
+}
+
+void Refresher::stop() {
+    request_stop();
     if (thread_.joinable()) thread_.join();
 }
 

@@ -23,7 +23,8 @@ public:
     ~Refresher();
     Refresher(const Refresher&) = delete;
     Refresher& operator=(const Refresher&) = delete;
-    void stop();
+    void request_stop();  // any thread: no new refresh, no further row of a running one
+    void stop();          // request_stop(), then joins the thread
 
 private:
     void run();

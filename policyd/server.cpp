@@ -93,6 +93,7 @@ void Server::run() {
             next_summary_ = now + kSummaryInterval;
         }
     }
+    if (hooks_.stopping) hooks_.stopping();
     drain();
 }
 

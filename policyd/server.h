@@ -76,6 +76,9 @@ struct ServerHooks {
     int signal_fd = -1;  // signalfd for SIGHUP/SIGTERM/SIGINT, or -1
     // SIGHUP: a new configuration, or nullptr to keep the current one.
     std::function<std::shared_ptr<const config::Config>()> reload;
+    // Called once when the server starts to stop, before it drains: other
+    // background work (the refresher) can stop starting fetches meanwhile.
+    std::function<void()> stopping;
 };
 
 class Server {
