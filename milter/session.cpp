@@ -85,10 +85,12 @@ std::string authserv_id_of(std::string_view value) {
 
 void Session::Message::clear() {
     // clear(), not a fresh Message: the buffers are kept for the next message.
-    for (auto* v : {&facts.from_headers, &facts.authentication_results, &facts.received_spf, &authres_ids,
-                    &rcpt_domains})
+    for (auto* v : {&facts.from_headers, &facts.authentication_results, &facts.received_spf, &rcpt_domains})
         v->clear();
     for (auto* s : {&facts.queue_id, &facts.envelope_from, &facts.helo, &facts.client_ip}) s->clear();
+    authres_count = 0;
+    own_claims.clear();
+    claims_overflow = false;
     from_overflow = false;
     ignored_headers = 0;
     is_report = false;
@@ -128,6 +130,8 @@ void Session::rcpt(std::string_view envelope_to) {
 }
 
 void Session::header(std::string_view name, std::string_view value) {
+    // RFC 5322 §4.5.3 obs-optional: white space before the colon.
+    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
     auto& f = message_.facts;
     auto collect = [&](std::vector<std::string>& into) {
         if (into.size() < kMaxCollectedHeaders) into.push_back(bounded(value));
@@ -137,7 +141,17 @@ void Session::header(std::string_view name, std::string_view value) {
         if (f.from_headers.size() < kMaxFromHeaders) f.from_headers.push_back(bounded(value));
         else message_.from_overflow = true;
     } else if (iequals(name, "Authentication-Results")) {
-        if (message_.authres_ids.size() < kMaxDeletions) message_.authres_ids.push_back(authserv_id_of(value));
+        ++message_.authres_count;
+        // Only what names our own id is kept (RFC 8601 §5), with the ';' or
+        // '/' that must follow it checked at end of message.
+        std::string id = authserv_id_of(value);
+        const std::string& own = runtime_->authserv_id;
+        if (id.size() >= own.size() && iequals(std::string_view(id).substr(0, own.size()), own)) {
+            if (message_.own_claims.size() < kMaxDeletions)
+                message_.own_claims.push_back({message_.authres_count, std::move(id)});
+            else
+                message_.claims_overflow = true;
+        }
         collect(f.authentication_results);
     } else if (iequals(name, "Received-SPF")) {
         collect(f.received_spf);
@@ -162,12 +176,14 @@ void Session::record_history(const dmarc::Verdict& verdict) {
     for (auto& evaluation : report::evaluations_of(verdict, message)) runtime_->history->record(std::move(evaluation));
 }
 
-Outcome Session::overflow_outcome(const std::string& queue_id) const {
+// A message not evaluated: too many From fields (rejected when failures
+// are), or too many forged Authentication-Results to delete (always).
+Outcome Session::overflow_outcome(const std::string& queue_id, const std::string& reason,
+                                  bool always_reject) const {
     Outcome out;
     const auto& config = *runtime_->config;
-    std::string reason = "more than " + std::to_string(kMaxFromHeaders) + " From header fields";
     out.add_authres = runtime_->authserv_id + "; dmarc=permerror (" + reason + ")";
-    if (config.boolean("dmarc_reject_failures")) {
+    if (always_reject || config.boolean("dmarc_reject_failures")) {
         out.action = dmarc::Action::Reject;
         out.smtp_code = "550";
         out.smtp_xcode = "5.7.1";
@@ -185,15 +201,19 @@ Outcome Session::overflow_outcome(const std::string& queue_id) const {
 // RFC 8601 §5: marks for deletion what claims our id, and keeps it out of
 // the facts (the believed results stay in place, in order).
 void Session::drop_forged_results(Outcome& out) {
+    for (const auto& claim : message_.own_claims)
+        if (dmarc::claims_own_id(claim.id, runtime_->authserv_id, message_.facts.queue_id))
+            out.delete_authres.push_back(claim.index);
+    // Out of the collected values (the first kMaxCollectedHeaders fields),
+    // keeping the order of the rest.
     auto& results = message_.facts.authentication_results;
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < message_.authres_ids.size(); ++i) {
-        if (dmarc::claims_own_id(message_.authres_ids[i], runtime_->authserv_id, message_.facts.queue_id))
-            out.delete_authres.push_back(static_cast<int>(i) + 1);
-        else if (i < results.size())
-            results[kept++].swap(results[i]);
+    std::size_t kept = 0, next = 0;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        bool deleted = next < out.delete_authres.size() && out.delete_authres[next] == static_cast<int>(i) + 1;
+        if (deleted) ++next;
+        else if (kept++ != i) results[kept - 1].swap(results[i]);
     }
-    if (kept < results.size()) results.resize(kept);
+    results.resize(kept);
     std::reverse(out.delete_authres.begin(), out.delete_authres.end());
 }
 
@@ -230,7 +250,15 @@ std::string Session::log_line(const dmarc::Verdict& v, const Outcome& out) const
 
 Outcome Session::end_of_message(std::string queue_id, const Evaluator& evaluate) {
     message_.facts.queue_id = std::move(queue_id);
-    Outcome out = message_.from_overflow ? overflow_outcome(message_.facts.queue_id) : Outcome{};
+    if (message_.claims_overflow)
+        return overflow_outcome(message_.facts.queue_id,
+                                "more than " + std::to_string(kMaxDeletions) +
+                                    " Authentication-Results header fields claim our authserv-id",
+                                true);
+    Outcome out = message_.from_overflow
+                      ? overflow_outcome(message_.facts.queue_id,
+                                         "more than " + std::to_string(kMaxFromHeaders) + " From header fields", false)
+                      : Outcome{};
     drop_forged_results(out);
     if (message_.from_overflow) return out;
 

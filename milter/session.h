@@ -14,6 +14,12 @@
 // of Authentication-Results and Received-SPF (more are ignored: fewer results
 // can only make a pass less likely); values longer than kMaxHeaderValue are
 // cut to kMaxHeaderValue + 1 octets, which the parsers refuse as too long.
+// Only the Authentication-Results fields that name our own authserv-id are
+// remembered for deletion, at most kMaxDeletions of them: a message with
+// more cannot be cleaned and is rejected (550 5.7.1) whatever
+// dmarc_reject_failures says, never delivered with a forgery left in.
+// Field names are compared without the white space RFC 5322 §4.5.3
+// (obs-optional) allows before the colon, which Postfix passes on.
 #pragma once
 
 #include <functional>
@@ -68,9 +74,18 @@ public:
     const dmarc::MessageFacts& facts() const { return message_.facts; }
 
 private:
+    // An Authentication-Results field naming our own authserv-id, bare or
+    // with a "/..." suffix: deleted at end of message unless bound to the
+    // queue id (known only then).
+    struct OwnClaim {
+        int index;       // 1-based among the Authentication-Results fields
+        std::string id;  // its authserv-id, lowercase
+    };
     struct Message {
         dmarc::MessageFacts facts;
-        std::vector<std::string> authres_ids;  // authserv-id of every A-R header, in order
+        int authres_count = 0;              // Authentication-Results fields seen
+        std::vector<OwnClaim> own_claims;  // at most kMaxDeletions, in order
+        bool claims_overflow = false;       // more than kMaxDeletions
         bool from_overflow = false;
         std::size_t ignored_headers = 0;
         std::vector<std::string> rcpt_domains;  // distinct, at most kMaxRecipientDomains
@@ -80,7 +95,7 @@ private:
     void record_history(const dmarc::Verdict& verdict);
     void drop_forged_results(Outcome& out);
     std::string log_line(const dmarc::Verdict& v, const Outcome& out) const;
-    Outcome overflow_outcome(const std::string& queue_id) const;
+    Outcome overflow_outcome(const std::string& queue_id, const std::string& reason, bool always_reject) const;
 
     std::shared_ptr<const Runtime> runtime_;
     std::string client_ip_;

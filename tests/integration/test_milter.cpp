@@ -116,6 +116,7 @@ class MilterPostfixTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(MilterPostfixTest);
     CPPUNIT_TEST(dmarc_cases);
     CPPUNIT_TEST(malformed_from_tagged_when_not_rejecting);
+    CPPUNIT_TEST(forged_results_with_space_before_colon_deleted);
     CPPUNIT_TEST(skipped_submissions);
     CPPUNIT_TEST(sighup_reload_applies_to_new_connections);
     CPPUNIT_TEST(check_mode_reports_file_and_line);
@@ -240,6 +241,28 @@ public:
         // Neither reached the mailbox.
         CPPUNIT_ASSERT(delivered_with_subject(*postfix_, "two-from", expected).empty());
         CPPUNIT_ASSERT(delivered_with_subject(*postfix_, "no-from", expected).empty());
+    }
+
+    // RFC 5322 §4.5.3 obs-optional: white space may precede the colon, and
+    // Postfix hands such a field's name to the milter with that space. A
+    // forged "Authentication-Results :" claiming our id is deleted like any
+    // other, and counts among the Authentication-Results fields so that the
+    // deletion of a later one hits the right field.
+    void forged_results_with_space_before_colon_deleted() {
+        start_milter("");
+        std::string forged = std::string(kOurId) + "; dkim=pass header.d=none.example";
+        auto r = send(message({"dave@none.example"},
+                              {"Authentication-Results : " + forged + "; dmarc=pass",
+                               "Authentication-Results: other.example; none",
+                               "Authentication-Results: " + forged},
+                              "obs-forged"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.transcript, 0, r.status);
+        std::string m = delivered_with_subject(*postfix_, "obs-forged", 1);
+        CPPUNIT_ASSERT_MESSAGE(postfix_->log() + milter_->log(), !m.empty());
+        CPPUNIT_ASSERT_MESSAGE(m, m.find("dkim=pass") == std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(m, m.find("dmarc=pass") == std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(m, m.find("Authentication-Results: other.example; none") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(milter_->log(), milter_->wait_log("forged_authres_deleted=2"));
     }
 
     void malformed_from_tagged_when_not_rejecting() {

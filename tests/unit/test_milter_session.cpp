@@ -64,6 +64,8 @@ class MilterSessionTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(verdict_to_outcome);
     CPPUNIT_TEST(skips);
     CPPUNIT_TEST(bounds);
+    CPPUNIT_TEST(more_own_claims_than_deletions_rejected);
+    CPPUNIT_TEST(obsolete_space_before_colon);
     CPPUNIT_TEST(log_line_only_when_info_is_logged);
     CPPUNIT_TEST(bad_skip_network_is_a_config_error);
     CPPUNIT_TEST_SUITE_END();
@@ -258,6 +260,59 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("550"), out.smtp_code);
         CPPUNIT_ASSERT(out.add_authres.find("dmarc=permerror") != std::string::npos);
         CPPUNIT_ASSERT(out.delete_authres == std::vector<int>{1});
+    }
+
+    // RFC 8601 §5: every header claiming our id must go. Past kMaxDeletions
+    // of them the message cannot be cleaned: it is rejected (whatever
+    // dmarc_reject_failures says), never delivered with a forgery left in.
+    void more_own_claims_than_deletions_rejected() {
+        milter::Session s;
+        s.connect(runtime({}), "192.0.2.1");
+        s.mail("<a@example.com>", "");
+        for (std::size_t i = 0; i < 2 * milter::kMaxDeletions; ++i)
+            s.header("Authentication-Results", "upstream.example; none");  // not ours: never stored
+        for (std::size_t i = 0; i < milter::kMaxDeletions; ++i)
+            s.header("Authentication-Results", "mx.example.org; dkim=pass header.d=example.com");
+        Recorder r;
+        r.verdict = verdict(dmarc::Status::Fail, dmarc::Action::Accept, "mx.example.org; dmarc=fail");
+        auto out = s.end_of_message("Q", r.fn());
+        CPPUNIT_ASSERT_EQUAL(milter::kMaxDeletions, out.delete_authres.size());  // exactly at the bound: cleaned
+        CPPUNIT_ASSERT_EQUAL(int(3 * milter::kMaxDeletions), out.delete_authres.front());
+        CPPUNIT_ASSERT_EQUAL(int(2 * milter::kMaxDeletions + 1), out.delete_authres.back());
+        CPPUNIT_ASSERT(out.action == dmarc::Action::Accept);
+
+        s.mail("<a@example.com>", "");
+        for (std::size_t i = 0; i <= milter::kMaxDeletions; ++i)
+            s.header("Authentication-Results", "mx.example.org; dkim=pass header.d=example.com");
+        r.seen.clear();
+        out = s.end_of_message("Q2", r.fn());
+        CPPUNIT_ASSERT(r.seen.empty());
+        CPPUNIT_ASSERT(out.action == dmarc::Action::Reject);
+        CPPUNIT_ASSERT_EQUAL(std::string("550"), out.smtp_code);
+        CPPUNIT_ASSERT_EQUAL(std::string("5.7.1"), out.smtp_xcode);
+        CPPUNIT_ASSERT_MESSAGE(out.smtp_text, out.smtp_text.find("Authentication-Results") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(out.log_line, out.log_line.find("status=permerror") != std::string::npos);
+    }
+
+    // RFC 5322 §4.5.3 obs-optional: "Name :" - Postfix passes the name with
+    // the white space. Such fields are what they name.
+    void obsolete_space_before_colon() {
+        milter::Session s;
+        s.connect(runtime({}), "192.0.2.1");
+        s.mail("<a@example.com>", "");
+        s.header("Authentication-Results \t", "mx.example.org; dkim=pass header.d=example.com");  // 1 forged
+        s.header("Authentication-Results", "upstream.example; spf=pass smtp.mailfrom=example.com");  // 2
+        s.header("Authentication-Results", "mx.example.org; dkim=pass header.d=example.com");  // 3 forged
+        s.header("From ", "a@example.com");
+        s.header("Received-SPF ", "pass");
+        Recorder r;
+        r.verdict = verdict(dmarc::Status::Fail, dmarc::Action::Accept, "mx.example.org; dmarc=fail");
+        auto out = s.end_of_message("Q", r.fn());
+        CPPUNIT_ASSERT(out.delete_authres == (std::vector<int>{3, 1}));
+        CPPUNIT_ASSERT(r.seen.at(0).authentication_results ==
+                       (std::vector<std::string>{"upstream.example; spf=pass smtp.mailfrom=example.com"}));
+        CPPUNIT_ASSERT(r.seen[0].from_headers == std::vector<std::string>{"a@example.com"});
+        CPPUNIT_ASSERT(r.seen[0].received_spf == std::vector<std::string>{"pass"});
     }
 
     void log_line_only_when_info_is_logged() {
