@@ -13,6 +13,7 @@ CacheLimits CacheLimits::from_config(const config::Config& config) {
     l.max_ttl = std::chrono::duration_cast<std::chrono::seconds>(config.duration("dmarc_cache_max_ttl"));
     l.negative_ttl =
         std::chrono::duration_cast<std::chrono::seconds>(config.duration("dmarc_cache_negative_ttl"));
+    l.failure_ttl = std::chrono::duration_cast<std::chrono::seconds>(config.duration("dmarc_cache_failure_ttl"));
     return l;
 }
 
@@ -29,7 +30,10 @@ std::chrono::seconds CachingResolver::lifetime(const dns::Answer& answer) const 
         if (answer.negative_ttl == 0) return limits_.negative_ttl;
         return std::min(std::chrono::seconds(answer.negative_ttl), limits_.negative_ttl);
     }
-    return std::chrono::seconds(0);  // temporary failures are never cached
+    // RFC 9520 §3.2 (RFC 2308 §7.1): a failure is remembered for a while,
+    // so that DNS being down costs one query per name and period, not one
+    // per message.
+    return limits_.failure_ttl;
 }
 
 namespace {

@@ -6,8 +6,9 @@
 // kept for their TTL (RFC 1035 §3.2.1) bounded by dmarc_cache_max_ttl;
 // negative answers (NXDOMAIN, NODATA) for the SOA minimum of the response
 // (RFC 2308 §5) bounded by dmarc_cache_negative_ttl, or for that bound when
-// the server sent no SOA. Temporary failures (SERVFAIL, timeout) are never
-// cached: the next message asks again. A cached answer is returned with its
+// the server sent no SOA. Temporary failures (SERVFAIL, timeout) are kept
+// for dmarc_cache_failure_ttl (RFC 9520 §3.2: at most five minutes; 0: the
+// next message asks again). A cached answer is returned with its
 // TTL reduced by its age. At most dmarc_cache_size entries; when full the
 // least recently used entry goes. dmarc_cache_size = 0 disables caching.
 // Thread-safe (one mutex; the upstream query runs outside it, so two threads
@@ -36,6 +37,7 @@ struct CacheLimits {
     std::size_t max_entries = 10000;
     std::chrono::seconds max_ttl{3600};
     std::chrono::seconds negative_ttl{300};
+    std::chrono::seconds failure_ttl{30};
     static CacheLimits from_config(const config::Config& config);
 };
 
