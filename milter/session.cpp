@@ -8,6 +8,9 @@
 #include "dmarc/trust.h"
 #include "domain.h"
 #include "log.h"
+#include "mail/authres.h"
+#include "mail/from.h"
+#include "mail/received_spf.h"
 #include "report/from_verdict.h"
 #include "report/mail.h"
 
@@ -16,10 +19,10 @@ namespace {
 
 using domain::iequals;
 
-// Cut an oversized value so the parsers see it is too long without our
-// keeping all of it.
-std::string bounded(std::string_view value) {
-    return std::string(value.substr(0, std::min(value.size(), kMaxHeaderValue + 1)));
+// Cut an oversized value so the parser with this `limit` sees it is too
+// long without our keeping all of it.
+std::string bounded(std::string_view value, std::size_t limit) {
+    return std::string(value.substr(0, std::min(value.size(), limit + 1)));
 }
 
 // RFC 5322 §3.2.2: skip white space and (nested) comments.
@@ -133,12 +136,8 @@ void Session::header(std::string_view name, std::string_view value) {
     // RFC 5322 §4.5.3 obs-optional: white space before the colon.
     while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
     auto& f = message_.facts;
-    auto collect = [&](std::vector<std::string>& into) {
-        if (into.size() < kMaxCollectedHeaders) into.push_back(bounded(value));
-        else ++message_.ignored_headers;
-    };
     if (iequals(name, "From")) {
-        if (f.from_headers.size() < kMaxFromHeaders) f.from_headers.push_back(bounded(value));
+        if (f.from_headers.size() < kMaxFromHeaders) f.from_headers.push_back(bounded(value, mail::kMaxFromHeader));
         else message_.from_overflow = true;
     } else if (iequals(name, "Authentication-Results")) {
         ++message_.authres_count;
@@ -146,15 +145,27 @@ void Session::header(std::string_view name, std::string_view value) {
         // '/' that must follow it checked at end of message.
         std::string id = authserv_id_of(value);
         const std::string& own = runtime_->authserv_id;
-        if (id.size() >= own.size() && iequals(std::string_view(id).substr(0, own.size()), own)) {
-            if (message_.own_claims.size() < kMaxDeletions)
-                message_.own_claims.push_back({message_.authres_count, std::move(id)});
-            else
-                message_.claims_overflow = true;
+        bool ours = id.size() >= own.size() && iequals(std::string_view(id).substr(0, own.size()), own);
+        // Kept for evaluate only when it may be believed (dmarc/trust.h): a
+        // trusted id, or ours (bound to the queue id, known at the end).
+        int collected = -1;
+        if (ours || dmarc::trusted_authserv_id(id, "", *runtime_->config)) {
+            auto& kept = f.authentication_results;
+            if (kept.size() < kMaxCollectedHeaders) {
+                collected = static_cast<int>(kept.size());
+                kept.push_back(bounded(value, mail::kMaxAuthResultsHeader));
+            } else {
+                ++message_.ignored_headers;
+            }
         }
-        collect(f.authentication_results);
+        if (!ours) return;
+        if (message_.own_claims.size() < kMaxDeletions)
+            message_.own_claims.push_back({message_.authres_count, collected, std::move(id)});
+        else
+            message_.claims_overflow = true;
     } else if (iequals(name, "Received-SPF")) {
-        collect(f.received_spf);
+        // Only the topmost one is ever used (dmarc/trust.h).
+        if (f.received_spf.empty()) f.received_spf.push_back(bounded(value, mail::kMaxReceivedSpfHeader));
     } else if (iequals(name, "Subject")) {
         message_.is_report = message_.is_report || report::is_report_subject(value);  // no reports about reports
     }
@@ -201,20 +212,22 @@ Outcome Session::overflow_outcome(const std::string& queue_id, const std::string
 // RFC 8601 §5: marks for deletion what claims our id, and keeps it out of
 // the facts (the believed results stay in place, in order).
 void Session::drop_forged_results(Outcome& out) {
-    for (const auto& claim : message_.own_claims)
-        if (dmarc::claims_own_id(claim.id, runtime_->authserv_id, message_.facts.queue_id))
-            out.delete_authres.push_back(claim.index);
-    // Out of the collected values (the first kMaxCollectedHeaders fields),
-    // keeping the order of the rest.
+    std::vector<int> dropped;  // positions in facts.authentication_results, ascending
+    for (const auto& claim : message_.own_claims) {
+        if (!dmarc::claims_own_id(claim.id, runtime_->authserv_id, message_.facts.queue_id)) continue;
+        out.delete_authres.push_back(claim.index);
+        if (claim.collected >= 0) dropped.push_back(claim.collected);
+    }
+    std::reverse(out.delete_authres.begin(), out.delete_authres.end());
+    if (dropped.empty()) return;
+    // The rest of the collected values keep their order.
     auto& results = message_.facts.authentication_results;
     std::size_t kept = 0, next = 0;
     for (std::size_t i = 0; i < results.size(); ++i) {
-        bool deleted = next < out.delete_authres.size() && out.delete_authres[next] == static_cast<int>(i) + 1;
-        if (deleted) ++next;
+        if (next < dropped.size() && dropped[next] == static_cast<int>(i)) ++next;
         else if (kept++ != i) results[kept - 1].swap(results[i]);
     }
     results.resize(kept);
-    std::reverse(out.delete_authres.begin(), out.delete_authres.end());
 }
 
 // The one log line of a message (not built when info lines are not logged).

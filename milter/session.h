@@ -10,10 +10,13 @@
 // their filters must strip forgeries of their own ids.
 //
 // Limits: kMaxFromHeaders From fields (more: the message is a permerror and
-// is rejected when dmarc_reject_failures = yes); kMaxCollectedHeaders of each
-// of Authentication-Results and Received-SPF (more are ignored: fewer results
-// can only make a pass less likely); values longer than kMaxHeaderValue are
-// cut to kMaxHeaderValue + 1 octets, which the parsers refuse as too long.
+// is rejected when dmarc_reject_failures = yes); kMaxCollectedHeaders
+// Authentication-Results, and only those evaluate may believe (a trusted
+// authserv-id, or ours); the topmost Received-SPF only (the one trust.h
+// reads); more are ignored: fewer results can only make a pass less likely.
+// Values longer than their parser reads (mail::kMaxFromHeader,
+// kMaxAuthResultsHeader, kMaxReceivedSpfHeader) are cut one octet past that,
+// which the parser refuses as too long.
 // Only the Authentication-Results fields that name our own authserv-id are
 // remembered for deletion, at most kMaxDeletions of them: a message with
 // more cannot be cleaned and is rejected (550 5.7.1) whatever
@@ -36,7 +39,6 @@ namespace milter {
 
 inline constexpr std::size_t kMaxFromHeaders = 50;
 inline constexpr std::size_t kMaxCollectedHeaders = 100;
-inline constexpr std::size_t kMaxHeaderValue = 64 * 1024;
 inline constexpr std::size_t kMaxDeletions = 1000;
 inline constexpr std::size_t kMaxRecipientDomains = 100;
 
@@ -79,6 +81,7 @@ private:
     // queue id (known only then).
     struct OwnClaim {
         int index;       // 1-based among the Authentication-Results fields
+        int collected;   // its position in facts.authentication_results; -1: not kept
         std::string id;  // its authserv-id, lowercase
     };
     struct Message {

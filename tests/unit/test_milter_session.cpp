@@ -7,6 +7,9 @@
 
 #include "config.h"
 #include "log.h"
+#include "mail/authres.h"
+#include "mail/from.h"
+#include "mail/received_spf.h"
 #include "session.h"
 
 namespace {
@@ -14,6 +17,7 @@ namespace {
 std::shared_ptr<const milter::Runtime> runtime(std::vector<std::string> overrides) {
     config::Sources sources;
     sources.file = "/nonexistent/mtaguard.conf";
+    overrides.insert(overrides.begin(), "trusted_authserv_ids=upstream.example");
     overrides.push_back("authserv_id=mx.example.org");
     overrides.push_back("dns_nameservers=127.0.0.1:1");
     sources.overrides = overrides;
@@ -66,6 +70,7 @@ class MilterSessionTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(bounds);
     CPPUNIT_TEST(more_own_claims_than_deletions_rejected);
     CPPUNIT_TEST(obsolete_space_before_colon);
+    CPPUNIT_TEST(only_usable_headers_kept);
     CPPUNIT_TEST(log_line_only_when_info_is_logged);
     CPPUNIT_TEST(bad_skip_network_is_a_config_error);
     CPPUNIT_TEST_SUITE_END();
@@ -238,14 +243,14 @@ public:
         milter::Session s;
         s.connect(runtime({"dmarc_reject_failures=yes"}), "192.0.2.1");
         s.mail("<a@example.com>", "");
-        std::string huge(milter::kMaxHeaderValue * 2, 'x');
+        std::string huge(mail::kMaxAuthResultsHeader * 2, 'x');
         s.header("Received-SPF", huge);
         for (std::size_t i = 0; i < milter::kMaxCollectedHeaders + 5; ++i)
             s.header("Authentication-Results", "upstream.example; none");
         Recorder r;
         r.verdict = verdict(dmarc::Status::None, dmarc::Action::Accept, "mx.example.org; dmarc=none");
         auto out0 = s.end_of_message("Q", r.fn());
-        CPPUNIT_ASSERT_EQUAL(milter::kMaxHeaderValue + 1, r.seen.at(0).received_spf.at(0).size());
+        CPPUNIT_ASSERT_EQUAL(mail::kMaxReceivedSpfHeader + 1, r.seen.at(0).received_spf.at(0).size());
         CPPUNIT_ASSERT_EQUAL(milter::kMaxCollectedHeaders, r.seen[0].authentication_results.size());
         CPPUNIT_ASSERT_MESSAGE(out0.log_line, out0.log_line.find("headers_ignored=5") != std::string::npos);
 
@@ -313,6 +318,35 @@ public:
                        (std::vector<std::string>{"upstream.example; spf=pass smtp.mailfrom=example.com"}));
         CPPUNIT_ASSERT(r.seen[0].from_headers == std::vector<std::string>{"a@example.com"});
         CPPUNIT_ASSERT(r.seen[0].received_spf == std::vector<std::string>{"pass"});
+    }
+
+    // Per-message memory is what evaluate can use: Authentication-Results
+    // of a trusted id or claiming ours (the rest is never believed), the
+    // topmost Received-SPF only (trust.h), values cut just past the limit
+    // of the parser that reads them.
+    void only_usable_headers_kept() {
+        milter::Session s;
+        s.connect(runtime({}), "192.0.2.1");
+        s.mail("<a@example.com>", "");
+        std::string big(mail::kMaxAuthResultsHeader, 'x');
+        for (std::size_t i = 0; i < milter::kMaxCollectedHeaders; ++i) {
+            s.header("Authentication-Results", "other.example; none (" + big + ")");
+            s.header("Received-SPF", "pass (" + big + ")");
+        }
+        s.header("Authentication-Results", "Upstream.Example; none");
+        s.header("Authentication-Results", "mx.example.org/Q; none");
+        s.header("From", "a@example.com (" + big + ")");
+        Recorder r;
+        r.verdict = verdict(dmarc::Status::None, dmarc::Action::Accept, "mx.example.org; dmarc=none");
+        auto out = s.end_of_message("Q", r.fn());
+        const auto& f = r.seen.at(0);
+        CPPUNIT_ASSERT(f.authentication_results ==
+                       (std::vector<std::string>{"Upstream.Example; none", "mx.example.org/Q; none"}));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), f.received_spf.size());
+        CPPUNIT_ASSERT_EQUAL(mail::kMaxReceivedSpfHeader + 1, f.received_spf[0].size());
+        CPPUNIT_ASSERT_EQUAL(mail::kMaxFromHeader + 1, f.from_headers.at(0).size());
+        CPPUNIT_ASSERT(out.delete_authres.empty());
+        CPPUNIT_ASSERT_MESSAGE(out.log_line, out.log_line.find("headers_ignored=0") != std::string::npos);
     }
 
     void log_line_only_when_info_is_logged() {
