@@ -105,6 +105,11 @@ void CachingResolver::store(std::string key, const dns::Answer& answer, std::chr
                             std::shared_ptr<const ParsedTxt> parsed) {
     auto life = lifetime(answer);
     if (limits_.max_entries == 0 || life.count() <= 0) return;
+    // Memory stays within max_entries x kMaxCachedAnswerBytes (plus the
+    // parsed records) whatever author domains the senders choose.
+    std::size_t bytes = 0;
+    for (const auto& text : answer.texts) bytes += text.size();
+    if (bytes > kMaxCachedAnswerBytes) return;
     std::lock_guard lock(mutex_);
     if (auto it = index_.find(key); it != index_.end()) {  // another thread stored it meanwhile
         lru_.erase(it->second);

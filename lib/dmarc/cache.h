@@ -11,6 +11,9 @@
 // next message asks again). A cached answer is returned with its
 // TTL reduced by its age. At most dmarc_cache_size entries; when full the
 // least recently used entry goes. dmarc_cache_size = 0 disables caching.
+// An answer whose strings total more than kMaxCachedAnswerBytes is not kept
+// (asked again each time): the author domain, hence the name asked, is the
+// sender's choice, and a TXT answer can be 64 KiB over TCP.
 // Thread-safe (one mutex; the upstream query runs outside it, so two threads
 // missing the same name may both ask upstream, which is harmless).
 // TXT answers asked through query_txt() are kept parsed as DMARC records
@@ -32,6 +35,9 @@
 #include "dns.h"
 
 namespace dmarc {
+
+// Answers whose strings total more than this are not cached (cache.h).
+inline constexpr std::size_t kMaxCachedAnswerBytes = 8 * 1024;
 
 struct CacheLimits {
     std::size_t max_entries = 10000;

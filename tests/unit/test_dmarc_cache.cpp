@@ -53,6 +53,7 @@ class DmarcCacheTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(negative_table);
     CPPUNIT_TEST(temporary_failures_held_back);
     CPPUNIT_TEST(lru_eviction);
+    CPPUNIT_TEST(large_answers_not_cached);
     CPPUNIT_TEST(size_zero_disables);
     CPPUNIT_TEST(limits_from_config);
     CPPUNIT_TEST(concurrent_queries);
@@ -186,6 +187,33 @@ public:
             CPPUNIT_ASSERT(uncached.query(kName, dns::RrType::TXT).status == status);
             CPPUNIT_ASSERT_EQUAL(2, down.count(kName, dns::RrType::TXT));
             CPPUNIT_ASSERT_EQUAL(std::size_t(0), uncached.size());
+        }
+    }
+
+    // The cache is bounded in entries; an entry's size is the sender's
+    // choice (any author domain, up to 64 KiB of TXT over TCP). Answers over
+    // kMaxCachedAnswerBytes are asked each time instead of kept, so the
+    // cache stays within max_entries x that bound.
+    void large_answers_not_cached() {
+        struct {
+            const char* label;
+            std::vector<std::string> texts;
+            int upstream;  // queries after two asks
+            std::size_t size;
+        } cases[] = {
+            {"one record at the bound", {std::string(dmarc::kMaxCachedAnswerBytes, 'a')}, 1, 1},
+            {"one record over it", {std::string(dmarc::kMaxCachedAnswerBytes + 1, 'a')}, 2, 0},
+            {"many strings over it", std::vector<std::string>(300, std::string(255, 'b')), 2, 0},
+        };
+        for (const auto& c : cases) {
+            testing::FakeResolver up;
+            up.txt(kName, c.texts, 300);
+            FakeClock clock;
+            dmarc::CachingResolver cache(up, limits(10, 3600, 300), clock.fn());
+            CPPUNIT_ASSERT_MESSAGE(c.label, cache.query(kName, dns::RrType::TXT).texts == c.texts);
+            CPPUNIT_ASSERT_MESSAGE(c.label, cache.query_txt(kName)->answer.texts == c.texts);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.upstream, up.count(kName, dns::RrType::TXT));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.size, cache.size());
         }
     }
 
