@@ -9,9 +9,11 @@
 // (DATA, body, EOH, unknown commands; RCPT stays for the report history's
 // recipient domains) and HELO, MAIL, RCPT and headers need no reply when the
 // MTA offers that: end of message is then the only round trip of a message.
-// A skipped (authenticated) submission is then accepted at end of message
-// instead of at MAIL; without SMFIP_NR_MAIL it is accepted at MAIL as
-// before. Macros are requested at the stages Postfix defines them:
+// A skipped message (authenticated submission, client in
+// milter_skip_networks) is not evaluated but goes on to end of message,
+// where the Authentication-Results claiming our authserv-id are deleted
+// (RFC 8601 §5: a user or a skipped relay is not a trusted MTA) and no
+// header is added. Macros are requested at the stages Postfix defines them:
 // {client_addr} j {daemon_name} at connect, {auth_authen} {mail_addr} at
 // MAIL, i at end of message.
 //
@@ -115,10 +117,10 @@ sfsistat on_connect(SMFICTX* ctx, char*, _SOCK_ADDR* hostaddr) {
         Connection* c = connection(ctx);
         std::string ip = address_text(hostaddr);
         if (ip.empty()) ip = std::string(macro(ctx, "{client_addr}"));
-        std::string skip = c->session.connect(current_runtime(), ip);
-        if (skip.empty()) return SMFIS_CONTINUE;
-        log_skip(skip, ip, "");
-        return SMFIS_ACCEPT;
+        // A skipped client's messages are skipped at MAIL (and logged there),
+        // not accepted here: their headers are still needed (session.h).
+        c->session.connect(current_runtime(), ip);
+        return SMFIS_CONTINUE;
     });
 }
 
@@ -137,9 +139,8 @@ sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
         std::string_view auth = macro(ctx, "{auth_authen}");
         std::string skip = c->session.mail(sender, auth);
         c->skipped = !skip.empty();
-        if (!c->skipped) return c->reply(SMFIP_NR_MAIL);
-        log_skip(skip, c->session.facts().client_ip, "user=" + std::string(auth));
-        return (c->protocol & SMFIP_NR_MAIL) ? SMFIS_NOREPLY : SMFIS_ACCEPT;
+        if (c->skipped) log_skip(skip, c->session.facts().client_ip, auth.empty() ? "" : "user=" + std::string(auth));
+        return c->reply(SMFIP_NR_MAIL);
     });
 }
 
@@ -154,7 +155,7 @@ sfsistat on_envrcpt(SMFICTX* ctx, char** argv) {
 sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
     return guarded("header", [&] {
         Connection* c = connection(ctx);
-        if (!c->skipped) c->session.header(name ? name : "", value ? value : "");
+        c->session.header(name ? name : "", value ? value : "");  // skipped too: forged A-R are deleted
         return c->reply(SMFIP_NR_HDR);
     });
 }
@@ -188,15 +189,17 @@ sfsistat on_eom(SMFICTX* ctx) {
         Connection* c = connection(ctx);
         const Runtime* rt = c->session.runtime();
         if (!rt) return SMFIS_CONTINUE;  // no connect stage seen
-        if (c->skipped) {                // logged at MAIL
+        std::string queue_id(macro(ctx, "i"));
+        Outcome out;
+        if (c->skipped) {  // logged at MAIL
             c->skipped = false;
-            c->session.abort_message();
-            return SMFIS_ACCEPT;
+            out = c->session.skipped_end_of_message(std::move(queue_id));
+        } else {
+            Evaluator evaluate = [rt](const dmarc::MessageFacts& facts) {
+                return dmarc::evaluate(facts, *rt->resolver, *rt->config);
+            };
+            out = c->session.end_of_message(std::move(queue_id), evaluate);
         }
-        Evaluator evaluate = [rt](const dmarc::MessageFacts& facts) {
-            return dmarc::evaluate(facts, *rt->resolver, *rt->config);
-        };
-        Outcome out = c->session.end_of_message(std::string(macro(ctx, "i")), evaluate);
         sfsistat status = apply(ctx, out);
         c->session.abort_message();
         return status;

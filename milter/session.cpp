@@ -103,10 +103,11 @@ std::string Session::connect(std::shared_ptr<const Runtime> runtime, std::string
     runtime_ = std::move(runtime);
     client_ip_ = std::move(client_ip);
     message_.clear();
+    skip_connection_.clear();
     if (client_ip_.empty() || runtime_->skip_networks.empty()) return "";
     auto address = net::parse_address(client_ip_);
-    if (address && runtime_->skip_networks.contains(*address)) return "client in milter_skip_networks";
-    return "";
+    if (address && runtime_->skip_networks.contains(*address)) skip_connection_ = "client in milter_skip_networks";
+    return skip_connection_;
 }
 
 std::string Session::mail(std::string_view envelope_from, std::string_view auth_authen) {
@@ -114,6 +115,7 @@ std::string Session::mail(std::string_view envelope_from, std::string_view auth_
     message_.facts.envelope_from = strip_angle_brackets(envelope_from);
     message_.facts.helo = helo_;
     message_.facts.client_ip = client_ip_;
+    if (!skip_connection_.empty()) return skip_connection_;
     if (!auth_authen.empty() && runtime_->config->boolean("milter_skip_authenticated"))
         return "authenticated submission";
     return "";
@@ -209,6 +211,22 @@ Outcome Session::overflow_outcome(const std::string& queue_id, const std::string
     return out;
 }
 
+// Too many fields claiming our id to delete them all: rejected.
+Outcome Session::claims_overflow_outcome() const {
+    return overflow_outcome(message_.facts.queue_id,
+                            "more than " + std::to_string(kMaxDeletions) +
+                                " Authentication-Results header fields claim our authserv-id",
+                            true);
+}
+
+Outcome Session::skipped_end_of_message(std::string queue_id) {
+    message_.facts.queue_id = std::move(queue_id);
+    if (message_.claims_overflow) return claims_overflow_outcome();
+    Outcome out;
+    drop_forged_results(out);
+    return out;
+}
+
 // RFC 8601 §5: marks for deletion what claims our id, and keeps it out of
 // the facts (the believed results stay in place, in order).
 void Session::drop_forged_results(Outcome& out) {
@@ -263,11 +281,7 @@ std::string Session::log_line(const dmarc::Verdict& v, const Outcome& out) const
 
 Outcome Session::end_of_message(std::string queue_id, const Evaluator& evaluate) {
     message_.facts.queue_id = std::move(queue_id);
-    if (message_.claims_overflow)
-        return overflow_outcome(message_.facts.queue_id,
-                                "more than " + std::to_string(kMaxDeletions) +
-                                    " Authentication-Results header fields claim our authserv-id",
-                                true);
+    if (message_.claims_overflow) return claims_overflow_outcome();
     Outcome out = message_.from_overflow
                       ? overflow_outcome(message_.facts.queue_id,
                                          "more than " + std::to_string(kMaxFromHeaders) + " From header fields", false)

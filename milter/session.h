@@ -61,15 +61,22 @@ struct Outcome {
 class Session {
 public:
     // Connect stage: takes the configuration snapshot for the whole
-    // connection. Returns a reason when the client is skipped ("" otherwise).
+    // connection. Returns a reason when the client is skipped ("" otherwise);
+    // each of its messages is then skipped.
     std::string connect(std::shared_ptr<const Runtime> runtime, std::string client_ip);
     void helo(std::string name) { helo_ = std::move(name); }
-    // MAIL stage: starts a message. Returns a reason when it is skipped.
+    // MAIL stage: starts a message. Returns a reason when it is skipped: not
+    // evaluated, but its headers are still read, and it ends with
+    // skipped_end_of_message() instead of end_of_message().
     std::string mail(std::string_view envelope_from, std::string_view auth_authen);
     // RCPT stage: the recipient's domain, for the report history.
     void rcpt(std::string_view envelope_to);
     void header(std::string_view name, std::string_view value);
     Outcome end_of_message(std::string queue_id, const Evaluator& evaluate);
+    // A skipped message: only the RFC 8601 §5 deletion of what claims our
+    // authserv-id (a user or a skipped relay is not a trusted MTA), or the
+    // rejection of a message with too many such fields to delete.
+    Outcome skipped_end_of_message(std::string queue_id);
     void abort_message() { message_.clear(); }
 
     const Runtime* runtime() const { return runtime_.get(); }
@@ -99,8 +106,10 @@ private:
     void drop_forged_results(Outcome& out);
     std::string log_line(const dmarc::Verdict& v, const Outcome& out) const;
     Outcome overflow_outcome(const std::string& queue_id, const std::string& reason, bool always_reject) const;
+    Outcome claims_overflow_outcome() const;
 
     std::shared_ptr<const Runtime> runtime_;
+    std::string skip_connection_;  // why this connection's messages are skipped; "" when they are not
     std::string client_ip_;
     std::string helo_;
     Message message_;

@@ -278,21 +278,28 @@ public:
 
     void skipped_submissions() {
         start_milter("dmarc_reject_failures = yes\nmilter_skip_networks = 198.51.100.0/24, 2001:db8::/32\n");
+        // Not evaluated, but what claims our authserv-id is still deleted
+        // (RFC 8601 §5): neither a user nor a skipped relay can hand a
+        // forged pass to the recipients' mail readers.
+        std::string forged = std::string("Authentication-Results: ") + kOurId +
+                             "; dmarc=pass header.from=reject.example; dkim=pass header.d=reject.example";
         // Authenticated (XCLIENT LOGIN): not evaluated although it fails p=reject.
-        auto r = send(message({"carol@reject.example"}, {}, "authenticated"), kRemote, "alice");
+        auto r = send(message({"carol@reject.example"}, {forged}, "authenticated"), kRemote, "alice");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.transcript, 0, r.status);
         std::string m = delivered_with_subject(*postfix_, "authenticated", 1);
         CPPUNIT_ASSERT_MESSAGE(postfix_->log(), !m.empty());
-        CPPUNIT_ASSERT(our_headers(m).empty());
+        CPPUNIT_ASSERT_MESSAGE(m, our_headers(m).empty());
+        CPPUNIT_ASSERT_MESSAGE(m, m.find("dkim=pass") == std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(milter_->log(), milter_->wait_log("skipped=\"authenticated submission\""));
         CPPUNIT_ASSERT_MESSAGE(milter_->log(), milter_->log().find("user=alice") != std::string::npos);
 
         // A client in milter_skip_networks.
-        r = send(message({"carol@reject.example"}, {}, "skipnet"), "198.51.100.7");
+        r = send(message({"carol@reject.example"}, {forged}, "skipnet"), "198.51.100.7");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.transcript, 0, r.status);
         m = delivered_with_subject(*postfix_, "skipnet", 2);
         CPPUNIT_ASSERT_MESSAGE(postfix_->log(), !m.empty());
-        CPPUNIT_ASSERT(our_headers(m).empty());
+        CPPUNIT_ASSERT_MESSAGE(m, our_headers(m).empty());
+        CPPUNIT_ASSERT_MESSAGE(m, m.find("dkim=pass") == std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(milter_->log(), milter_->wait_log("skipped=\"client in milter_skip_networks\""));
 
         // The same failure from elsewhere is rejected: the skip is what let it in.

@@ -229,7 +229,31 @@ public:
         for (const auto& c : cases) {
             milter::Session s;
             CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.skipped, !s.connect(rt, c.ip).empty());
+            // Every message of a skipped client is skipped.
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.skipped, !s.mail("<a@example.com>", "").empty());
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.skipped, !s.mail("<b@example.com>", "").empty());
         }
+
+        // A skipped message is not evaluated, adds no header, but loses what
+        // claims our authserv-id (RFC 8601 §5), and too many such fields
+        // still reject it.
+        milter::Session k;
+        k.connect(rt, "10.1.2.3");
+        CPPUNIT_ASSERT(!k.mail("<a@example.com>", "").empty());
+        k.header("Authentication-Results", "upstream.example; spf=pass smtp.mailfrom=example.com");
+        k.header("Authentication-Results", "mx.example.org; dmarc=pass header.from=example.com");
+        k.header("Authentication-Results", "mx.example.org/QS; none");
+        auto skipped = k.skipped_end_of_message("QS");
+        CPPUNIT_ASSERT(skipped.delete_authres == std::vector<int>{2});
+        CPPUNIT_ASSERT_EQUAL(std::string(), skipped.add_authres);
+        CPPUNIT_ASSERT(skipped.action == dmarc::Action::Accept);
+        CPPUNIT_ASSERT_EQUAL(std::string(), skipped.log_line);
+        CPPUNIT_ASSERT(!k.mail("<a@example.com>", "").empty());
+        for (std::size_t i = 0; i <= milter::kMaxDeletions; ++i) k.header("Authentication-Results", "mx.example.org; none");
+        skipped = k.skipped_end_of_message("QT");
+        CPPUNIT_ASSERT(skipped.action == dmarc::Action::Reject);
+        CPPUNIT_ASSERT_EQUAL(std::string("550"), skipped.smtp_code);
+
         milter::Session s;
         s.connect(rt, "192.0.2.1");
         CPPUNIT_ASSERT_EQUAL(std::string("authenticated submission"), s.mail("<a@example.com>", "alice"));
