@@ -17,6 +17,11 @@
 // {client_addr} j {daemon_name} at connect, {auth_authen} {mail_addr} at
 // MAIL, i at end of message.
 //
+// Shutdown: libmilter's smfi_main() returns without waiting for the
+// connections it started; drain() lets the messages at end of message
+// finish (their verdict applied, their history row queued) and tempfails
+// the ones that arrive there later.
+//
 // A callback never lets an exception escape into libmilter: an unexpected
 // failure tempfails the message (and is logged).
 #include "callbacks.h"
@@ -27,6 +32,7 @@
 #include <atomic>
 #include <cstring>
 #include <exception>
+#include <thread>
 
 #include "dmarc/evaluate.h"
 #include "log.h"
@@ -36,6 +42,17 @@ namespace milter {
 namespace {
 
 std::atomic<std::shared_ptr<const Runtime>> g_runtime;
+// Shutdown (drain()): the stop flag, and the callbacks at end of message.
+std::atomic<bool> g_stopping{false};
+std::atomic<int> g_in_eom{0};
+constexpr std::chrono::milliseconds kDrainPoll{20};
+
+struct InEom {
+    InEom() { ++g_in_eom; }
+    ~InEom() { --g_in_eom; }
+    InEom(const InEom&) = delete;
+    InEom& operator=(const InEom&) = delete;
+};
 
 constexpr unsigned long kActions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST;
 constexpr unsigned long kStepsOff = SMFIP_NODATA | SMFIP_NOBODY | SMFIP_NOEOH | SMFIP_NOUNKNOWN;
@@ -185,8 +202,16 @@ sfsistat apply(SMFICTX* ctx, const Outcome& out) {
 }
 
 sfsistat on_eom(SMFICTX* ctx) {
+    InEom busy;  // counted before the stop flag is read: drain() sees it or it sees the flag
     return guarded("eom", [&] {
         Connection* c = connection(ctx);
+        if (g_stopping) {
+            c->skipped = false;
+            c->session.abort_message();
+            smfi_setreply(ctx, const_cast<char*>("451"), const_cast<char*>("4.7.1"),
+                          const_cast<char*>("mtaguard-milter is stopping, try again later"));
+            return SMFIS_TEMPFAIL;
+        }
         const Runtime* rt = c->session.runtime();
         if (!rt) return SMFIS_CONTINUE;  // no connect stage seen
         std::string queue_id(macro(ctx, "i"));
@@ -221,6 +246,16 @@ sfsistat on_close(SMFICTX* ctx) {
 }
 
 }  // namespace
+
+bool drain(std::chrono::milliseconds limit) {
+    g_stopping = true;
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (g_in_eom > 0) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(kDrainPoll);
+    }
+    return true;
+}
 
 void set_runtime(std::shared_ptr<const Runtime> runtime) { g_runtime.store(std::move(runtime)); }
 std::shared_ptr<const Runtime> current_runtime() { return g_runtime.load(); }

@@ -2,12 +2,17 @@
 // ldns-testns: every case is asserted on the SMTP reply swaks saw, the
 // delivered message, the queue or the milter's log line.
 #include <cppunit/extensions/HelperMacros.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "harness.h"
 #include "postfix.h"
@@ -33,10 +38,11 @@ using harness::read_file;
 // The milter, configured by `conf` lines, listening in the Postfix run dir.
 class Milter {
 public:
-    Milter(const harness::Postfix& postfix, const std::string& nameserver, const std::string& extra) :
+    Milter(const harness::Postfix& postfix, const std::string& nameserver, const std::string& extra,
+           const std::string& dns_timeout = "1s") :
         socket_(postfix.milter_socket()), pid_file_(postfix.run_dir() + "/milter.pid") {
         chmod(dir_.path().c_str(), 0755);  // the milter rereads its file as `user` on SIGHUP
-        conf_ = dir_.file("mtaguard.conf", base(nameserver) + extra);
+        conf_ = dir_.file("mtaguard.conf", base(nameserver, dns_timeout) + extra);
         log_ = dir_.path() + "/milter.log";
         process_ = std::make_unique<harness::Process>(
             std::vector<std::string>{harness::builddir() + "/milter/mtaguard-milter", "-f", "-c", conf_}, log_);
@@ -49,10 +55,10 @@ public:
             std::chrono::seconds(5));
         if (!listening) throw std::runtime_error("no milter socket: " + log());
     }
-    std::string base(const std::string& nameserver) const {
+    std::string base(const std::string& nameserver, const std::string& dns_timeout = "1s") const {
         return "user = postfix\nmilter_socket = unix:" + socket_ + "\nmilter_pid_file = " + pid_file_ +
                "\nauthserv_id = " + kOurId + "\ntrusted_authserv_ids = " + kTrustedId +
-               "\ndns_nameservers = " + nameserver + "\ndns_timeout = 1s\n";
+               "\ndns_nameservers = " + nameserver + "\ndns_timeout = " + dns_timeout + "\n";
     }
     std::string log() const { return read_file(log_); }
     const std::string& conf() const { return conf_; }
@@ -119,6 +125,7 @@ class MilterPostfixTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(forged_results_with_space_before_colon_deleted);
     CPPUNIT_TEST(skipped_submissions);
     CPPUNIT_TEST(sighup_reload_applies_to_new_connections);
+    CPPUNIT_TEST(sigterm_finishes_message_in_flight);
     CPPUNIT_TEST(check_mode_reports_file_and_line);
     CPPUNIT_TEST_SUITE_END();
 
@@ -341,6 +348,39 @@ public:
         CPPUNIT_ASSERT_MESSAGE(milter_->log(), milter_->log().find("stopped") != std::string::npos);
         CPPUNIT_ASSERT(!std::filesystem::exists(milter_->socket()));
         CPPUNIT_ASSERT(!std::filesystem::exists(milter_->pid_file()));
+    }
+
+    // SIGTERM while a message waits for DNS: the worker lets it finish (its
+    // verdict applied, its history row written) before it exits, instead of
+    // cutting the connection (Postfix: milter_default_action, 451 here).
+    // The DNS server is a UDP socket that never answers; the test waits
+    // until the milter's query reaches it, so the message is in flight.
+    void sigterm_finishes_message_in_flight() {
+        int udp = socket(AF_INET, SOCK_DGRAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof addr;
+        CPPUNIT_ASSERT_EQUAL(0, bind(udp, reinterpret_cast<sockaddr*>(&addr), sizeof addr));
+        CPPUNIT_ASSERT_EQUAL(0, getsockname(udp, reinterpret_cast<sockaddr*>(&addr), &len));
+        std::string nameserver = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+        milter_ = std::make_unique<Milter>(*postfix_, nameserver, "", "3s");
+        harness::SmtpResult r;
+        std::thread client([&] { r = send(message({"frank@slow.example"}, {}, "in-flight")); });
+        char buf[512];
+        bool asked = harness::wait_until([&] { return recv(udp, buf, sizeof buf, MSG_DONTWAIT) > 0; },
+                                         std::chrono::seconds(10));
+        if (asked) kill(milter_->process().pid(), SIGTERM);
+        client.join();
+        close(udp);
+        CPPUNIT_ASSERT_MESSAGE(milter_->log(), asked);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.transcript + milter_->log(), 0, r.status);
+        std::string m = delivered_with_subject(*postfix_, "in-flight", 1);
+        auto ours = our_headers(m);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(m, std::size_t(1), ours.size());
+        CPPUNIT_ASSERT_MESSAGE(ours[0], ours[0].find("dmarc=temperror") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(milter_->log(), harness::wait_until([&] { return !milter_->process().running(); },
+                                                                  std::chrono::seconds(20)));
     }
 
     void check_mode_reports_file_and_line() {
