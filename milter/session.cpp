@@ -112,6 +112,7 @@ std::string Session::connect(std::shared_ptr<const Runtime> runtime, std::string
 
 std::string Session::mail(std::string_view envelope_from, std::string_view auth_authen) {
     message_.clear();
+    if (!runtime_) return "";  // no connect stage seen: nothing to collect for
     message_.facts.envelope_from = strip_angle_brackets(envelope_from);
     message_.facts.helo = helo_;
     message_.facts.client_ip = client_ip_;
@@ -122,6 +123,7 @@ std::string Session::mail(std::string_view envelope_from, std::string_view auth_
 }
 
 void Session::rcpt(std::string_view envelope_to) {
+    if (!runtime_) return;
     std::string_view address = strip_angle_brackets(envelope_to);
     auto at = address.rfind('@');
     if (at == std::string_view::npos) return;
@@ -135,6 +137,7 @@ void Session::rcpt(std::string_view envelope_to) {
 }
 
 void Session::header(std::string_view name, std::string_view value) {
+    if (!runtime_) return;  // no connect stage seen (end of message then accepts unevaluated)
     // RFC 5322 §4.5.3 obs-optional: white space before the colon.
     while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
     auto& f = message_.facts;

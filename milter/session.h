@@ -58,6 +58,8 @@ struct Outcome {
     std::string log_line;  // the one line for this message; "" when info lines are not logged
 };
 
+// Stages called before connect() (an MTA out of protocol order) collect
+// nothing; the callbacks then accept at end of message without a verdict.
 class Session {
 public:
     // Connect stage: takes the configuration snapshot for the whole

@@ -71,6 +71,7 @@ class MilterSessionTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(more_own_claims_than_deletions_rejected);
     CPPUNIT_TEST(obsolete_space_before_colon);
     CPPUNIT_TEST(only_usable_headers_kept);
+    CPPUNIT_TEST(stages_before_connect_ignored);
     CPPUNIT_TEST(log_line_only_when_info_is_logged);
     CPPUNIT_TEST(bad_skip_network_is_a_config_error);
     CPPUNIT_TEST_SUITE_END();
@@ -371,6 +372,22 @@ public:
         CPPUNIT_ASSERT_EQUAL(mail::kMaxFromHeader + 1, f.from_headers.at(0).size());
         CPPUNIT_ASSERT(out.delete_authres.empty());
         CPPUNIT_ASSERT_MESSAGE(out.log_line, out.log_line.find("headers_ignored=0") != std::string::npos);
+    }
+
+    // A misbehaving MTA (or a libmilter bug) calling MAIL, RCPT or header
+    // callbacks before connect: nothing is collected, nothing crashes, and
+    // the session works normally once connected.
+    void stages_before_connect_ignored() {
+        milter::Session s;
+        CPPUNIT_ASSERT_EQUAL(std::string(), s.mail("<a@example.com>", "alice"));
+        s.rcpt("<b@example.net>");
+        s.header("Authentication-Results", "mx.example.org; dkim=pass header.d=example.com");
+        s.header("From", "a@example.com");
+        CPPUNIT_ASSERT(s.runtime() == nullptr);
+        CPPUNIT_ASSERT(s.facts().from_headers.empty());
+        CPPUNIT_ASSERT(s.facts().authentication_results.empty());
+        s.connect(runtime({}), "192.0.2.1");
+        CPPUNIT_ASSERT_EQUAL(std::string("authenticated submission"), s.mail("<a@example.com>", "alice"));
     }
 
     void log_line_only_when_info_is_logged() {
