@@ -4,17 +4,16 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <db.h>
-#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
-#include <iterator>
 
 #include "bdb.h"
+#include "common/captured_log.h"
 #include "config.h"
-#include "log.h"
 #include "report/history.h"
 #include "report/store.h"
 #include "report_samples.h"
@@ -220,17 +219,16 @@ public:
         CPPUNIT_ASSERT_EQUAL(0, std::rename(home.c_str(), (home + ".old").c_str()));
         std::ofstream(home) << "not a directory\n";
 
-        std::string log = capture_stderr([&] {
-            for (int t = 2; t <= 6; ++t) {  // five batches
-                writer->record(testing::sample_evaluation(t));
-                writer->flush();
-            }
-        });
+        testing::CapturedLog log;
+        for (int t = 2; t <= 6; ++t) {  // five batches
+            writer->record(testing::sample_evaluation(t));
+            writer->flush();
+        }
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(5), writer->dropped());
-        std::size_t reopens = 0;
-        for (auto at = log.find("cannot reopen"); at != std::string::npos; at = log.find("cannot reopen", at + 1))
-            ++reopens;
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(log, std::size_t(1), reopens);
+        auto lines = log.lines();
+        auto reopens = std::count_if(lines.begin(), lines.end(),
+                                     [](const std::string& l) { return l.find("cannot reopen") != std::string::npos; });
+        CPPUNIT_ASSERT_EQUAL(std::ptrdiff_t(1), reopens);
     }
 
     // Sets the panic flag of the environment at `home` from a child process
@@ -246,30 +244,6 @@ public:
         int status = -1;
         waitpid(pid, &status, 0);
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-
-    // What `body` logs (to stderr only, at info level).
-    template <typename F>
-    static std::string capture_stderr(F&& body) {
-        testing::ScratchDir dir;
-        std::string file = dir.path() + "/stderr";
-        fflush(stderr);
-        int saved = dup(2);
-        int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(fd, 2);
-        close(fd);
-        logging::Options o;
-        o.to_syslog = false;
-        o.to_stderr = true;
-        logging::init(o);
-        body();
-        fflush(stderr);
-        dup2(saved, 2);
-        close(saved);
-        o.to_stderr = false;
-        logging::init(o);
-        std::ifstream in(file);
-        return std::string(std::istreambuf_iterator<char>(in), {});
     }
 
     // DB_REGISTER allows one environment handle per process: read from a
