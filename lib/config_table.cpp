@@ -42,6 +42,8 @@ constexpr Param kParams[] = {
      "upper bound on how long a DMARC DNS answer is cached, whatever its TTL"},
     {"dmarc_cache_negative_ttl", Type::Duration, "5m", 0, kDay, "",
      "upper bound on how long a negative DMARC DNS answer (NXDOMAIN, no record) is cached"},
+    {"dmarc_cache_failure_ttl", Type::Duration, "30s", 0, 5 * kMin, "",
+     "how long a DMARC DNS lookup that failed (SERVFAIL, timeout) is not asked again; 0: ask every time"},
     {"authserv_id", Type::String, "", 0, 0, "",
      "authserv-id of the Authentication-Results header mtaguard-milter adds; empty: the host name"},
     {"trusted_authserv_ids", Type::List, "", 0, 0, "",

@@ -9,11 +9,18 @@
 // (DATA, body, EOH, unknown commands; RCPT stays for the report history's
 // recipient domains) and HELO, MAIL, RCPT and headers need no reply when the
 // MTA offers that: end of message is then the only round trip of a message.
-// A skipped (authenticated) submission is then accepted at end of message
-// instead of at MAIL; without SMFIP_NR_MAIL it is accepted at MAIL as
-// before. Macros are requested at the stages Postfix defines them:
+// A skipped message (authenticated submission, client in
+// milter_skip_networks) is not evaluated but goes on to end of message,
+// where the Authentication-Results claiming our authserv-id are deleted
+// (RFC 8601 §5: a user or a skipped relay is not a trusted MTA) and no
+// header is added. Macros are requested at the stages Postfix defines them:
 // {client_addr} j {daemon_name} at connect, {auth_authen} {mail_addr} at
 // MAIL, i at end of message.
+//
+// Shutdown: libmilter's smfi_main() returns without waiting for the
+// connections it started; drain() lets the messages at end of message
+// finish (their verdict applied, their history row queued) and tempfails
+// the ones that arrive there later.
 //
 // A callback never lets an exception escape into libmilter: an unexpected
 // failure tempfails the message (and is logged).
@@ -25,6 +32,7 @@
 #include <atomic>
 #include <cstring>
 #include <exception>
+#include <thread>
 
 #include "dmarc/evaluate.h"
 #include "log.h"
@@ -34,6 +42,17 @@ namespace milter {
 namespace {
 
 std::atomic<std::shared_ptr<const Runtime>> g_runtime;
+// Shutdown (drain()): the stop flag, and the callbacks at end of message.
+std::atomic<bool> g_stopping{false};
+std::atomic<int> g_in_eom{0};
+constexpr std::chrono::milliseconds kDrainPoll{20};
+
+struct InEom {
+    InEom() { ++g_in_eom; }
+    ~InEom() { --g_in_eom; }
+    InEom(const InEom&) = delete;
+    InEom& operator=(const InEom&) = delete;
+};
 
 constexpr unsigned long kActions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST;
 constexpr unsigned long kStepsOff = SMFIP_NODATA | SMFIP_NOBODY | SMFIP_NOEOH | SMFIP_NOUNKNOWN;
@@ -115,10 +134,10 @@ sfsistat on_connect(SMFICTX* ctx, char*, _SOCK_ADDR* hostaddr) {
         Connection* c = connection(ctx);
         std::string ip = address_text(hostaddr);
         if (ip.empty()) ip = std::string(macro(ctx, "{client_addr}"));
-        std::string skip = c->session.connect(current_runtime(), ip);
-        if (skip.empty()) return SMFIS_CONTINUE;
-        log_skip(skip, ip, "");
-        return SMFIS_ACCEPT;
+        // A skipped client's messages are skipped at MAIL (and logged there),
+        // not accepted here: their headers are still needed (session.h).
+        c->session.connect(current_runtime(), ip);
+        return SMFIS_CONTINUE;
     });
 }
 
@@ -137,9 +156,8 @@ sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
         std::string_view auth = macro(ctx, "{auth_authen}");
         std::string skip = c->session.mail(sender, auth);
         c->skipped = !skip.empty();
-        if (!c->skipped) return c->reply(SMFIP_NR_MAIL);
-        log_skip(skip, c->session.facts().client_ip, "user=" + std::string(auth));
-        return (c->protocol & SMFIP_NR_MAIL) ? SMFIS_NOREPLY : SMFIS_ACCEPT;
+        if (c->skipped) log_skip(skip, c->session.facts().client_ip, auth.empty() ? "" : "user=" + std::string(auth));
+        return c->reply(SMFIP_NR_MAIL);
     });
 }
 
@@ -154,7 +172,7 @@ sfsistat on_envrcpt(SMFICTX* ctx, char** argv) {
 sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
     return guarded("header", [&] {
         Connection* c = connection(ctx);
-        if (!c->skipped) c->session.header(name ? name : "", value ? value : "");
+        c->session.header(name ? name : "", value ? value : "");  // skipped too: forged A-R are deleted
         return c->reply(SMFIP_NR_HDR);
     });
 }
@@ -184,19 +202,29 @@ sfsistat apply(SMFICTX* ctx, const Outcome& out) {
 }
 
 sfsistat on_eom(SMFICTX* ctx) {
+    InEom busy;  // counted before the stop flag is read: drain() sees it or it sees the flag
     return guarded("eom", [&] {
         Connection* c = connection(ctx);
-        const Runtime* rt = c->session.runtime();
-        if (!rt) return SMFIS_CONTINUE;  // no connect stage seen
-        if (c->skipped) {                // logged at MAIL
+        if (g_stopping) {
             c->skipped = false;
             c->session.abort_message();
-            return SMFIS_ACCEPT;
+            smfi_setreply(ctx, const_cast<char*>("451"), const_cast<char*>("4.7.1"),
+                          const_cast<char*>("mtaguard-milter is stopping, try again later"));
+            return SMFIS_TEMPFAIL;
         }
-        Evaluator evaluate = [rt](const dmarc::MessageFacts& facts) {
-            return dmarc::evaluate(facts, *rt->resolver, *rt->config);
-        };
-        Outcome out = c->session.end_of_message(std::string(macro(ctx, "i")), evaluate);
+        const Runtime* rt = c->session.runtime();
+        if (!rt) return SMFIS_CONTINUE;  // no connect stage seen
+        std::string queue_id(macro(ctx, "i"));
+        Outcome out;
+        if (c->skipped) {  // logged at MAIL
+            c->skipped = false;
+            out = c->session.skipped_end_of_message(std::move(queue_id));
+        } else {
+            Evaluator evaluate = [rt](const dmarc::MessageFacts& facts) {
+                return dmarc::evaluate(facts, *rt->resolver, *rt->config);
+            };
+            out = c->session.end_of_message(std::move(queue_id), evaluate);
+        }
         sfsistat status = apply(ctx, out);
         c->session.abort_message();
         return status;
@@ -218,6 +246,16 @@ sfsistat on_close(SMFICTX* ctx) {
 }
 
 }  // namespace
+
+bool drain(std::chrono::milliseconds limit) {
+    g_stopping = true;
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (g_in_eom > 0) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(kDrainPoll);
+    }
+    return true;
+}
 
 void set_runtime(std::shared_ptr<const Runtime> runtime) { g_runtime.store(std::move(runtime)); }
 std::shared_ptr<const Runtime> current_runtime() { return g_runtime.load(); }

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -38,6 +39,8 @@ constexpr int kExitConfig = 2;
 // read/poll, so a couple of shared arenas cost no measurable contention.
 constexpr int kMallocArenas = 2;
 constexpr int kExitFailure = 1;
+// How long SIGTERM waits for messages being evaluated (callbacks.h drain()).
+constexpr std::chrono::seconds kShutdownGrace{30};
 
 struct Options {
     config::Sources sources;
@@ -111,6 +114,9 @@ int serve(const config::Sources& sources) {
     milter::set_runtime(with_history(runtime, open_history(*runtime->config)));
     std::thread(reload_loop, sources).detach();
     int rc = smfi_main();
+    if (!milter::drain(kShutdownGrace))
+        logging::warning("stopping with messages still being evaluated after " +
+                         std::to_string(kShutdownGrace.count()) + "s (the MTA applies milter_default_action)");
     logging::notice(rc == MI_SUCCESS ? "stopped" : "stopped after a libmilter failure");
     if (auto history = milter::current_runtime()->history) history->flush();
     return rc == MI_SUCCESS ? 0 : kExitFailure;

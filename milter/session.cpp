@@ -8,6 +8,9 @@
 #include "dmarc/trust.h"
 #include "domain.h"
 #include "log.h"
+#include "mail/authres.h"
+#include "mail/from.h"
+#include "mail/received_spf.h"
 #include "report/from_verdict.h"
 #include "report/mail.h"
 
@@ -16,10 +19,10 @@ namespace {
 
 using domain::iequals;
 
-// Cut an oversized value so the parsers see it is too long without our
-// keeping all of it.
-std::string bounded(std::string_view value) {
-    return std::string(value.substr(0, std::min(value.size(), kMaxHeaderValue + 1)));
+// Cut an oversized value so the parser with this `limit` sees it is too
+// long without our keeping all of it.
+std::string bounded(std::string_view value, std::size_t limit) {
+    return std::string(value.substr(0, std::min(value.size(), limit + 1)));
 }
 
 // RFC 5322 §3.2.2: skip white space and (nested) comments.
@@ -85,10 +88,12 @@ std::string authserv_id_of(std::string_view value) {
 
 void Session::Message::clear() {
     // clear(), not a fresh Message: the buffers are kept for the next message.
-    for (auto* v : {&facts.from_headers, &facts.authentication_results, &facts.received_spf, &authres_ids,
-                    &rcpt_domains})
+    for (auto* v : {&facts.from_headers, &facts.authentication_results, &facts.received_spf, &rcpt_domains})
         v->clear();
     for (auto* s : {&facts.queue_id, &facts.envelope_from, &facts.helo, &facts.client_ip}) s->clear();
+    authres_count = 0;
+    own_claims.clear();
+    claims_overflow = false;
     from_overflow = false;
     ignored_headers = 0;
     is_report = false;
@@ -98,23 +103,27 @@ std::string Session::connect(std::shared_ptr<const Runtime> runtime, std::string
     runtime_ = std::move(runtime);
     client_ip_ = std::move(client_ip);
     message_.clear();
+    skip_connection_.clear();
     if (client_ip_.empty() || runtime_->skip_networks.empty()) return "";
     auto address = net::parse_address(client_ip_);
-    if (address && runtime_->skip_networks.contains(*address)) return "client in milter_skip_networks";
-    return "";
+    if (address && runtime_->skip_networks.contains(*address)) skip_connection_ = "client in milter_skip_networks";
+    return skip_connection_;
 }
 
 std::string Session::mail(std::string_view envelope_from, std::string_view auth_authen) {
     message_.clear();
+    if (!runtime_) return "";  // no connect stage seen: nothing to collect for
     message_.facts.envelope_from = strip_angle_brackets(envelope_from);
     message_.facts.helo = helo_;
     message_.facts.client_ip = client_ip_;
+    if (!skip_connection_.empty()) return skip_connection_;
     if (!auth_authen.empty() && runtime_->config->boolean("milter_skip_authenticated"))
         return "authenticated submission";
     return "";
 }
 
 void Session::rcpt(std::string_view envelope_to) {
+    if (!runtime_) return;
     std::string_view address = strip_angle_brackets(envelope_to);
     auto at = address.rfind('@');
     if (at == std::string_view::npos) return;
@@ -128,19 +137,40 @@ void Session::rcpt(std::string_view envelope_to) {
 }
 
 void Session::header(std::string_view name, std::string_view value) {
+    if (!runtime_) return;  // no connect stage seen (end of message then accepts unevaluated)
+    // RFC 5322 §4.5.3 obs-optional: white space before the colon.
+    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
     auto& f = message_.facts;
-    auto collect = [&](std::vector<std::string>& into) {
-        if (into.size() < kMaxCollectedHeaders) into.push_back(bounded(value));
-        else ++message_.ignored_headers;
-    };
     if (iequals(name, "From")) {
-        if (f.from_headers.size() < kMaxFromHeaders) f.from_headers.push_back(bounded(value));
+        if (f.from_headers.size() < kMaxFromHeaders) f.from_headers.push_back(bounded(value, mail::kMaxFromHeader));
         else message_.from_overflow = true;
     } else if (iequals(name, "Authentication-Results")) {
-        if (message_.authres_ids.size() < kMaxDeletions) message_.authres_ids.push_back(authserv_id_of(value));
-        collect(f.authentication_results);
+        ++message_.authres_count;
+        // Only what names our own id is kept (RFC 8601 §5), with the ';' or
+        // '/' that must follow it checked at end of message.
+        std::string id = authserv_id_of(value);
+        const std::string& own = runtime_->authserv_id;
+        bool ours = id.size() >= own.size() && iequals(std::string_view(id).substr(0, own.size()), own);
+        // Kept for evaluate only when it may be believed (dmarc/trust.h): a
+        // trusted id, or ours (bound to the queue id, known at the end).
+        int collected = -1;
+        if (ours || dmarc::trusted_authserv_id(id, "", *runtime_->config)) {
+            auto& kept = f.authentication_results;
+            if (kept.size() < kMaxCollectedHeaders) {
+                collected = static_cast<int>(kept.size());
+                kept.push_back(bounded(value, mail::kMaxAuthResultsHeader));
+            } else {
+                ++message_.ignored_headers;
+            }
+        }
+        if (!ours) return;
+        if (message_.own_claims.size() < kMaxDeletions)
+            message_.own_claims.push_back({message_.authres_count, collected, std::move(id)});
+        else
+            message_.claims_overflow = true;
     } else if (iequals(name, "Received-SPF")) {
-        collect(f.received_spf);
+        // Only the topmost one is ever used (dmarc/trust.h).
+        if (f.received_spf.empty()) f.received_spf.push_back(bounded(value, mail::kMaxReceivedSpfHeader));
     } else if (iequals(name, "Subject")) {
         message_.is_report = message_.is_report || report::is_report_subject(value);  // no reports about reports
     }
@@ -162,12 +192,14 @@ void Session::record_history(const dmarc::Verdict& verdict) {
     for (auto& evaluation : report::evaluations_of(verdict, message)) runtime_->history->record(std::move(evaluation));
 }
 
-Outcome Session::overflow_outcome(const std::string& queue_id) const {
+// A message not evaluated: too many From fields (rejected when failures
+// are), or too many forged Authentication-Results to delete (always).
+Outcome Session::overflow_outcome(const std::string& queue_id, const std::string& reason,
+                                  bool always_reject) const {
     Outcome out;
     const auto& config = *runtime_->config;
-    std::string reason = "more than " + std::to_string(kMaxFromHeaders) + " From header fields";
     out.add_authres = runtime_->authserv_id + "; dmarc=permerror (" + reason + ")";
-    if (config.boolean("dmarc_reject_failures")) {
+    if (always_reject || config.boolean("dmarc_reject_failures")) {
         out.action = dmarc::Action::Reject;
         out.smtp_code = "550";
         out.smtp_xcode = "5.7.1";
@@ -182,19 +214,41 @@ Outcome Session::overflow_outcome(const std::string& queue_id) const {
     return out;
 }
 
+// Too many fields claiming our id to delete them all: rejected.
+Outcome Session::claims_overflow_outcome() const {
+    return overflow_outcome(message_.facts.queue_id,
+                            "more than " + std::to_string(kMaxDeletions) +
+                                " Authentication-Results header fields claim our authserv-id",
+                            true);
+}
+
+Outcome Session::skipped_end_of_message(std::string queue_id) {
+    message_.facts.queue_id = std::move(queue_id);
+    if (message_.claims_overflow) return claims_overflow_outcome();
+    Outcome out;
+    drop_forged_results(out);
+    return out;
+}
+
 // RFC 8601 §5: marks for deletion what claims our id, and keeps it out of
 // the facts (the believed results stay in place, in order).
 void Session::drop_forged_results(Outcome& out) {
-    auto& results = message_.facts.authentication_results;
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < message_.authres_ids.size(); ++i) {
-        if (dmarc::claims_own_id(message_.authres_ids[i], runtime_->authserv_id, message_.facts.queue_id))
-            out.delete_authres.push_back(static_cast<int>(i) + 1);
-        else if (i < results.size())
-            results[kept++].swap(results[i]);
+    std::vector<int> dropped;  // positions in facts.authentication_results, ascending
+    for (const auto& claim : message_.own_claims) {
+        if (!dmarc::claims_own_id(claim.id, runtime_->authserv_id, message_.facts.queue_id)) continue;
+        out.delete_authres.push_back(claim.index);
+        if (claim.collected >= 0) dropped.push_back(claim.collected);
     }
-    if (kept < results.size()) results.resize(kept);
     std::reverse(out.delete_authres.begin(), out.delete_authres.end());
+    if (dropped.empty()) return;
+    // The rest of the collected values keep their order.
+    auto& results = message_.facts.authentication_results;
+    std::size_t kept = 0, next = 0;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        if (next < dropped.size() && dropped[next] == static_cast<int>(i)) ++next;
+        else if (kept++ != i) results[kept - 1].swap(results[i]);
+    }
+    results.resize(kept);
 }
 
 // The one log line of a message (not built when info lines are not logged).
@@ -230,7 +284,11 @@ std::string Session::log_line(const dmarc::Verdict& v, const Outcome& out) const
 
 Outcome Session::end_of_message(std::string queue_id, const Evaluator& evaluate) {
     message_.facts.queue_id = std::move(queue_id);
-    Outcome out = message_.from_overflow ? overflow_outcome(message_.facts.queue_id) : Outcome{};
+    if (message_.claims_overflow) return claims_overflow_outcome();
+    Outcome out = message_.from_overflow
+                      ? overflow_outcome(message_.facts.queue_id,
+                                         "more than " + std::to_string(kMaxFromHeaders) + " From header fields", false)
+                      : Outcome{};
     drop_forged_results(out);
     if (message_.from_overflow) return out;
 

@@ -81,7 +81,14 @@ Dispatcher::Outcome Dispatcher::handle(std::string_view payload, const WaitRef& 
             out.reply = kReplyTempCache;
             return out;
         }
-        if (lookup.state == sts::CacheState::Miss) return miss(key.domain, ref, config, settings);
+        if (lookup.state == sts::CacheState::Miss) {
+            if (!held(key.domain, now)) return miss(key.domain, ref, config, settings);
+            // A recent fetch failed and left nothing to answer from (kMissRetry).
+            HitSummary::Handle handle;
+            hits_.count_domain(key.domain, "notfound", "miss-held", std::chrono::seconds(0), handle);
+            out.reply = sts::kReplyNotFound;
+            return out;
+        }
         memo = &remember(request->key, std::move(key.domain), lookup, settings, now);
     }
     out.reply = memo->reply();
@@ -163,22 +170,26 @@ Dispatcher::Outcome Dispatcher::miss(const std::string& domain, const WaitRef& r
 
 void Dispatcher::revalidate(const std::string& domain, const std::shared_ptr<const config::Config>& config,
                             std::chrono::steady_clock::time_point now) {
-    if (revalidating_.count(domain) || flights_.count(domain)) return;
-    if (auto held = held_.find(domain); held != held_.end()) {
-        if (now < held->second) return;
-        held_.erase(held);
-    }
+    if (revalidating_.count(domain) || flights_.count(domain) || held(domain, now)) return;
     if (revalidators_.submit([this, domain, config] { run_get(domain, config, false, true); }))
         revalidating_.insert(domain);
 }
 
-void Dispatcher::hold_revalidation(const std::string& domain, std::chrono::steady_clock::time_point now) {
-    if (held_.size() >= kMaxMemo) {
+void Dispatcher::hold(const std::string& domain, std::chrono::steady_clock::time_point until) {
+    if (held_.size() >= kMaxMemo && !held_.count(domain)) {
         auto oldest = std::min_element(held_.begin(), held_.end(),
                                        [](const auto& a, const auto& b) { return a.second < b.second; });
         held_.erase(oldest);
     }
-    held_[domain] = now + kRevalidateRetry;
+    held_[domain] = until;
+}
+
+bool Dispatcher::held(const std::string& domain, std::chrono::steady_clock::time_point now) {
+    auto it = held_.find(domain);
+    if (it == held_.end()) return false;
+    if (now < it->second) return true;
+    held_.erase(it);
+    return false;
 }
 
 void Dispatcher::run_get(const std::string& domain, const std::shared_ptr<const config::Config>& config,
@@ -197,6 +208,8 @@ void Dispatcher::run_get(const std::string& domain, const std::shared_ptr<const 
     options.tlsrpt_attributes = tlsrpt;
     done.reply = sts::policy_reply(done.result.policy, done.result.policy_text, domain, options);
     done.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    done.miss_retry = std::min<std::chrono::seconds>(
+        kMissRetry, std::chrono::duration_cast<std::chrono::seconds>(config->duration("sts_backoff")));
     {
         std::lock_guard lock(done_mutex_);
         done_.push_back(std::move(done));
@@ -213,14 +226,18 @@ void Dispatcher::drain(const Deliver& deliver) {
         std::lock_guard lock(done_mutex_);
         done.swap(done_);
     }
+    auto now = std::chrono::steady_clock::now();
     for (const auto& d : done) {
         forget(d.domain);
         if (d.background) {
             revalidating_.erase(d.domain);
-            if (d.result.fallback) hold_revalidation(d.domain, std::chrono::steady_clock::now());
+            if (d.result.fallback) hold(d.domain, now + kRevalidateRetry);
             log_done(d, 0);
             continue;
         }
+        // RFC 8461 §5: no policy; a backoff row answers from now on, or,
+        // when none was stored (DNS down), kMissRetry holds the next fetch.
+        if (!d.result.policy) hold(d.domain, now + d.miss_retry);
         std::vector<WaitRef> waiters;
         if (auto it = flights_.find(d.domain); it != flights_.end()) {
             waiters = std::move(it->second);

@@ -13,7 +13,11 @@
 //                                                   domain for kRevalidateRetry)
 //   cache miss                                   -> Pending: one fetch per domain
 //                                                   (single flight), every request
-//                                                   for it waits on that fetch
+//                                                   for it waits on that fetch;
+//                                                   after one that ended without a
+//                                                   policy and left no row (DNS
+//                                                   down), NOTFOUND at once for
+//                                                   kMissRetry
 //
 // Fetches run on a bounded pool of kFetchWorkers threads with at most
 // kMaxQueuedFetches waiting; a miss that cannot be queued is answered
@@ -66,6 +70,17 @@ inline constexpr std::size_t kMaxMemo = 2048;
 // and a warning each, for as long as DNS is down). At most kMaxMemo domains
 // are held back; when full, the oldest hold ends early.
 inline constexpr auto kRevalidateRetry = sts::kRevalidateInterval;
+// A fetch for a miss that ended without a policy normally leaves a backoff
+// row (sts_backoff) that answers the next requests; a temporary DNS failure
+// leaves none (lib/sts/get.cpp: try again later). Such a domain is not
+// fetched again before kMissRetry (or sts_backoff when shorter): its requests
+// are answered NOTFOUND at once (RFC 8461 §5), not with one DNS query, one
+// wait of up to policyd_miss_wait and one log line each for as long as DNS is
+// down. Shorter than sts_backoff's default: a DNS outage is often brief. Held
+// domains share the map and bound of kRevalidateRetry's holds, so a domain
+// whose policy expires while its revalidation is held is not fetched before
+// that hold ends either (it is answered NOTFOUND, as after a failed fetch).
+inline constexpr auto kMissRetry = std::chrono::seconds(60);
 
 // What the daemon reads from the configuration snapshot on every request.
 struct Settings {
@@ -121,6 +136,7 @@ private:
         std::string reply;
         bool background = false;
         std::chrono::milliseconds took{0};
+        std::chrono::seconds miss_retry{0};  // a failed miss: no new fetch for this long
     };
 
     struct Memo {
@@ -151,7 +167,9 @@ private:
                  const std::shared_ptr<const config::Config>& config, const Settings& settings);
     void revalidate(const std::string& domain, const std::shared_ptr<const config::Config>& config,
                     std::chrono::steady_clock::time_point now);
-    void hold_revalidation(const std::string& domain, std::chrono::steady_clock::time_point now);
+    // No network work for `domain` (revalidation or miss fetch) before `until`.
+    void hold(const std::string& domain, std::chrono::steady_clock::time_point until);
+    bool held(const std::string& domain, std::chrono::steady_clock::time_point now);
     void run_get(const std::string& domain, const std::shared_ptr<const config::Config>& config, bool tlsrpt,
                  bool background);
     void log_done(const Done& done, std::size_t waiters) const;

@@ -4,6 +4,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+extern "C" {  // glibc 2.36's <sys/pidfd.h> declares its functions without C linkage for C++
+#include <sys/pidfd.h>
+}
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -201,6 +204,12 @@ bool HelperFetcher::spawn(const HelperOptions& options, Child& child, std::strin
         return false;
     }
     child.pid = pid;
+    // The helper cannot have exited yet (it waits for a request on its
+    // stdin), so this pidfd is the helper's, whatever happens to the pid.
+    child.pidfd = Fd(::pidfd_open(pid, 0));
+    if (!child.pidfd)
+        logging::warning("fetch helper " + std::to_string(pid) + ": pidfd_open: " + std::strerror(errno) +
+                         " (it ends when its stdin closes, but cannot be killed if it hangs)");
     child.fd = std::move(ours);
     logging::debug("fetch helper started " + logging::fields({{"pid", std::to_string(pid)}}));
     return true;
@@ -262,12 +271,20 @@ HelperFetcher::Exchange HelperFetcher::exchange(const Child& child, const std::s
 }
 
 void HelperFetcher::end(Child& child) {
-    child.fd.reset();
-    if (child.pid <= 0) return;
-    ::kill(child.pid, SIGKILL);
-    while (::waitpid(child.pid, nullptr, 0) < 0 && errno == EINTR) {
-    }
+    child.fd.reset();  // a helper still running reads end of file and exits
     child.pid = -1;
+    if (!child.pidfd) return;
+    // Never by pid: the daemon ignores SIGCHLD, so a helper that exited on
+    // its idle timer was reaped by the kernel and its pid may by now be
+    // another process of the daemon's user.
+    ::pidfd_send_signal(child.pidfd.get(), SIGKILL, nullptr, 0);
+    pollfd exited{child.pidfd.get(), POLLIN, 0};  // readable once it has exited
+    while (::poll(&exited, 1, -1) < 0 && errno == EINTR) {
+    }
+    // Reaped here unless the kernel did (SIGCHLD ignored): no zombie either way.
+    siginfo_t info{};
+    ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(child.pidfd.get()), &info, WEXITED | WNOHANG);
+    child.pidfd.reset();
 }
 
 }  // namespace policyd

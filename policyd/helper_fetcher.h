@@ -70,7 +70,8 @@ public:
 
 private:
     struct Child {
-        pid_t pid = -1;
+        pid_t pid = -1;  // for the log only: signalled and awaited through pidfd
+        Fd pidfd;        // pidfd_open(pid): a reused pid can never be hit
         Fd fd;
         unsigned generation = 0;  // of the options it was started with
     };

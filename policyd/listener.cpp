@@ -16,6 +16,19 @@ namespace {
 
 std::string sys_error(const std::string& what) { return what + ": " + std::strerror(errno); }
 
+// Whether a daemon listens on the socket file at `addr`: "" when the file is
+// stale (nobody accepts: connection refused, or it is gone), else why it must
+// be left alone. A daemon with a full listen queue still counts as running.
+std::string listening(const sockaddr_un& addr) {
+    Fd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!probe) return sys_error("socket");
+    if (::connect(probe.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0 ||
+        errno == EAGAIN || errno == EINPROGRESS)
+        return "in use by a running daemon";
+    if (errno == ECONNREFUSED || errno == ENOENT) return "";
+    return sys_error("cannot tell whether the socket is in use: connect");
+}
+
 ListenResult open_unix(const SocketSpec& spec, const std::optional<Owner>& owner) {
     ListenResult out;
     sockaddr_un addr{};
@@ -25,18 +38,22 @@ ListenResult open_unix(const SocketSpec& spec, const std::optional<Owner>& owner
         return out;
     }
     std::memcpy(addr.sun_path, spec.path.c_str(), spec.path.size() + 1);
+    Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd) {
+        out.error = sys_error("socket");
+        return out;
+    }
     struct stat st {};
     if (::lstat(spec.path.c_str(), &st) == 0) {
         if (!S_ISSOCK(st.st_mode)) {
             out.error = "unix:" + spec.path + ": exists and is not a socket";
             return out;
         }
+        if (std::string in_use = listening(addr); !in_use.empty()) {
+            out.error = "unix:" + spec.path + ": " + in_use;
+            return out;
+        }
         ::unlink(spec.path.c_str());
-    }
-    Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (!fd) {
-        out.error = sys_error("socket");
-        return out;
     }
     // Bind with a umask that keeps others out from the first moment.
     mode_t old_mask = ::umask(0117);

@@ -2,7 +2,8 @@
 // inet:HOST:PORT (IPv6 hosts in brackets: inet:[::1]:8461).
 //
 // A unix socket replaces a stale socket file left by an earlier run (never
-// any other kind of file), is made mode 0660 and, when an owner is given,
+// any other kind of file, nor the socket of a daemon still listening on it:
+// "in use by a running daemon"), is made mode 0660 and, when an owner is given,
 // chowned to it (Postfix connects as user postfix: put postfix in the
 // owner's group). Opened as root, before privileges are dropped. Errors are
 // values naming the socket and the system error.

@@ -211,6 +211,9 @@ int main(int argc, char** argv) {
     hooks.reload = [&options] { return load(options->sources, false); };
     {
         policyd::Refresher refresher(*opened.source, holder);
+        // The refresher stops starting fetches while the server drains and
+        // waits for its own: the two waits overlap instead of adding up.
+        hooks.stopping = [&refresher] { refresher.request_stop(); };
         policyd::Server server(std::move(listener.fd), *opened.source, holder, std::move(hooks));
         logging::notice("started " + logging::fields({{"socket", config->str("policyd_socket")},
                                                       {"map", config->str("policyd_map_name")},

@@ -12,12 +12,17 @@ Refresher::Refresher(PolicySource& source, ConfigHolder& config)
 
 Refresher::~Refresher() { stop(); }
 
-void Refresher::stop() {
+void Refresher::request_stop() {
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
     }
+    stop_refresh_ = true;
     wake_.notify_all();
+}
+
+void Refresher::stop() {
+    request_stop();
     if (thread_.joinable()) thread_.join();
 }
 
@@ -31,7 +36,7 @@ void Refresher::run() {
         auto config = config_.get();
         auto start = std::chrono::steady_clock::now();
         try {
-            sts::RefreshStats stats = source_.refresh(*config);
+            sts::RefreshStats stats = source_.refresh(*config, stop_refresh_);
             auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
             std::string refreshed = std::to_string(stats.refreshed), failed = std::to_string(stats.failed),
                         dropped = std::to_string(stats.dropped), ms = std::to_string(took.count()) + "ms";

@@ -77,6 +77,7 @@ void Server::run() {
         expire_waits(now);
         if (now >= next_housekeeping_) {
             close_idle(now);
+            if (listener_paused_) listen(true);
             next_housekeeping_ = now + kHousekeepingInterval;
         }
         if (now >= next_summary_) {
@@ -85,10 +86,14 @@ void Server::run() {
                                  std::to_string(refused_connections_));
                 refused_connections_ = 0;
             }
+            if (accept_failures_ > 1)
+                logging::warning("accept failed " + std::to_string(accept_failures_) + " times: " + accept_error_);
+            accept_failures_ = 0;
             dispatcher_.hits().flush();
             next_summary_ = now + kSummaryInterval;
         }
     }
+    if (hooks_.stopping) hooks_.stopping();
     drain();
 }
 
@@ -128,8 +133,13 @@ void Server::accept_all() {
         Fd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (!fd) {
             if (errno == EINTR || errno == ECONNABORTED) continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
-                logging::warning(std::string("accept: ") + std::strerror(errno));
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+            // The connection stays queued and the listener readable: polled
+            // again, it would come straight back (server.h).
+            accept_error_ = std::strerror(errno);
+            if (accept_failures_++ == 0)
+                logging::warning("accept: " + accept_error_ + ": accepting again when a connection closes, or in a second");
+            listen(false);
             return;
         }
         if (connections_.size() >= settings_.max_connections) {
@@ -144,6 +154,15 @@ void Server::accept_all() {
         conn.events = EPOLLIN;
         add(epoll_.get(), conn.fd.get(), id, EPOLLIN);
     }
+}
+
+void Server::listen(bool on) {
+    if (!listener_ || listener_paused_ == !on) return;
+    epoll_event ev{};
+    ev.events = on ? static_cast<std::uint32_t>(EPOLLIN) : 0u;
+    ev.data.u64 = kListenerId;
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, listener_.get(), &ev);
+    listener_paused_ = !on;
 }
 
 void Server::read_from(Connection& conn) {
@@ -166,8 +185,8 @@ void Server::read_from(Connection& conn) {
 bool Server::parse(Connection& conn, std::string_view input) {
     std::uint64_t id = conn.id;
     while (!input.empty()) {
-        if (conn.slots.size() >= kMaxPipelined) {
-            // Too many replies outstanding: keep the rest for later.
+        if (conn.slots.size() >= kMaxPipelined || backlogged(conn)) {
+            // Too many replies outstanding or unread: keep the rest for later.
             conn.in.assign(input.data(), input.size());
             return true;
         }
@@ -204,6 +223,7 @@ void Server::request(Connection& conn, std::string_view payload) {
     if (outcome.kind == Dispatcher::Kind::Reply) {
         slot.ready = true;
         slot.reply = outcome.reply;
+        conn.slot_bytes += slot.reply.size();
     } else {
         slot.domain = std::move(outcome.domain);
         waits_.emplace(now_ + settings_.miss_wait, WaitRef{conn.id, slot.seq});
@@ -220,19 +240,35 @@ void Server::fill(const WaitRef& ref, std::string_view reply) {
     if (index >= conn.slots.size() || conn.slots[index].ready) return;
     conn.slots[index].ready = true;
     conn.slots[index].reply = reply;
+    conn.slot_bytes += reply.size();
     flush(conn);
+}
+
+void Server::take_ready(Connection& conn) {
+    while (!conn.slots.empty() && conn.slots.front().ready) {
+        netstring::append(conn.out, conn.slots.front().reply);
+        conn.slot_bytes -= conn.slots.front().reply.size();
+        conn.slots.pop_front();
+    }
 }
 
 void Server::flush(Connection& conn) {
     for (;;) {
-        while (!conn.slots.empty() && conn.slots.front().ready) {
-            netstring::append(conn.out, conn.slots.front().reply);
-            conn.slots.pop_front();
+        take_ready(conn);
+        bool parsable = !conn.in.empty() && conn.slots.size() < kMaxPipelined;
+        if (parsable && !backlogged(conn)) {
+            std::string backlog = std::exchange(conn.in, std::string());
+            if (!parse(conn, backlog)) return;
+            continue;
         }
-        if (conn.in.empty() || conn.slots.size() >= kMaxPipelined) break;
-        std::string backlog = std::exchange(conn.in, std::string());
-        if (!parse(conn, backlog)) return;
+        if (!send_out(conn)) return;
+        // Sending may have made room for the unparsed backlog.
+        if (!parsable || backlogged(conn)) break;
     }
+    update_interest(conn);
+}
+
+bool Server::send_out(Connection& conn) {
     while (conn.out_sent < conn.out.size()) {
         ssize_t n = ::send(conn.fd.get(), conn.out.data() + conn.out_sent, conn.out.size() - conn.out_sent,
                            MSG_NOSIGNAL);
@@ -240,7 +276,7 @@ void Server::flush(Connection& conn) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) break;
             close(conn.id, std::strerror(errno));
-            return;
+            return false;
         }
         conn.out_sent += static_cast<std::size_t>(n);
     }
@@ -249,9 +285,9 @@ void Server::flush(Connection& conn) {
         conn.out_sent = 0;
     } else if (conn.out.size() - conn.out_sent > kMaxOutput) {
         close(conn.id, "client does not read its replies");
-        return;
+        return false;
     }
-    update_interest(conn);
+    return true;
 }
 
 void Server::update_interest(Connection& conn) {
@@ -269,10 +305,7 @@ void Server::update_interest(Connection& conn) {
 void Server::reject(Connection& conn, std::string_view why) {
     // Answers that are ready before the broken request still go out (one
     // non-blocking attempt), then the connection closes.
-    while (!conn.slots.empty() && conn.slots.front().ready) {
-        netstring::append(conn.out, conn.slots.front().reply);
-        conn.slots.pop_front();
-    }
+    take_ready(conn);
     if (conn.out_sent < conn.out.size())
         [[maybe_unused]] auto n = ::send(conn.fd.get(), conn.out.data() + conn.out_sent,
                                          conn.out.size() - conn.out_sent, MSG_NOSIGNAL);
@@ -285,6 +318,7 @@ void Server::close(std::uint64_t id, std::string_view why) {
     logging::debug("connection closed: " + std::string(why));
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, it->second.fd.get(), nullptr);
     connections_.erase(it);  // closes the descriptor; its waits expire harmlessly
+    if (listener_paused_) listen(true);  // a descriptor is free again
 }
 
 void Server::handle_signals() {
@@ -340,6 +374,7 @@ void Server::drain() {
             if (!slot.ready) {
                 slot.ready = true;
                 slot.reply = sts::kReplyNotFound;
+                conn.slot_bytes += slot.reply.size();
             }
     std::vector<std::uint64_t> ids;
     for (auto& [id, conn] : connections_) ids.push_back(id);

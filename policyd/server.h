@@ -8,11 +8,21 @@
 //     malformed netstring or request closes the connection;
 //   - at most kMaxPipelined requests wait for replies; beyond that the server
 //     stops parsing and reading that connection until replies go out;
-//   - replies not read by the client are buffered up to kMaxOutput, then the
-//     connection is closed;
+//   - a reply may be up to sts::kMaxReplySize for a request of a few bytes:
+//     replies are built only while less than kOutputHighWater waits for the
+//     client (unsent, or ready behind a request waiting on a fetch); beyond
+//     that the server stops parsing and reading that connection until the
+//     client reads, so at most kMaxOutput is buffered per connection (a
+//     client that never reads is closed after policyd_idle_timeout; one whose
+//     buffered replies still exceed kMaxOutput is closed at once);
 //   - a connection without a complete request for policyd_idle_timeout is
 //     closed (this also ends slow clients that trickle bytes);
 //   - at most policyd_max_connections connections; more are closed at accept;
+//   - when accept fails (out of descriptors: EMFILE/ENFILE, or memory), the
+//     listener is not polled until a connection closes or the next
+//     housekeeping tick, so a waiting connection does not spin the event loop
+//     (level-triggered epoll) and log a warning per turn; the first failure
+//     is logged, the rest counted once per kSummaryInterval;
 //   - a request waiting on a fetch is answered NOTFOUND after
 //     policyd_miss_wait (RFC 8461 §5) while the fetch continues.
 // Signals arrive through a signalfd (the caller blocks them in every thread):
@@ -37,12 +47,15 @@
 #include "dispatcher.h"
 #include "fd.h"
 #include "netstring.h"
+#include "sts/reply.h"
 
 namespace policyd {
 
 inline constexpr std::size_t kMaxRequestSize = 1024;
 inline constexpr std::size_t kMaxPipelined = 256;
 inline constexpr std::size_t kMaxOutput = 1 << 20;
+// Below it one more reply, netstring framing included, still fits in kMaxOutput.
+inline constexpr std::size_t kOutputHighWater = kMaxOutput - sts::kMaxReplySize - 16;
 inline constexpr std::size_t kReadChunk = 16384;
 inline constexpr auto kDrainTime = std::chrono::seconds(2);
 inline constexpr auto kSummaryInterval = std::chrono::minutes(1);
@@ -63,6 +76,9 @@ struct ServerHooks {
     int signal_fd = -1;  // signalfd for SIGHUP/SIGTERM/SIGINT, or -1
     // SIGHUP: a new configuration, or nullptr to keep the current one.
     std::function<std::shared_ptr<const config::Config>()> reload;
+    // Called once when the server starts to stop, before it drains: other
+    // background work (the refresher) can stop starting fetches meanwhile.
+    std::function<void()> stopping;
 };
 
 class Server {
@@ -88,6 +104,7 @@ private:
         std::uint64_t id = 0;
         netstring::Decoder decoder{kMaxRequestSize};
         std::deque<Slot> slots;
+        std::size_t slot_bytes = 0;  // replies ready in `slots`
         std::uint64_t next_seq = 0;
         std::string in;  // received but not parsed while kMaxPipelined replies wait
         std::string out;
@@ -98,11 +115,17 @@ private:
 
     void handle_event(const epoll_event& event);
     void accept_all();
+    void listen(bool on);  // (re)arm or pause the listener's EPOLLIN
     void read_from(Connection& conn);
     bool parse(Connection& conn, std::string_view input);  // false: connection closed
     void request(Connection& conn, std::string_view payload);
     void fill(const WaitRef& ref, std::string_view reply);
     void flush(Connection& conn);
+    bool send_out(Connection& conn);  // false: connection closed
+    void take_ready(Connection& conn);  // ready replies at the front of slots -> out
+    static bool backlogged(const Connection& conn) {
+        return conn.out.size() - conn.out_sent + conn.slot_bytes >= kOutputHighWater;
+    }
     void update_interest(Connection& conn);
     void reject(Connection& conn, std::string_view why);  // bad input: close after ready replies
     void close(std::uint64_t id, std::string_view why);
@@ -128,6 +151,9 @@ private:
     Clock::time_point next_housekeeping_;
     Clock::time_point next_summary_;
     std::uint64_t refused_connections_ = 0;
+    bool listener_paused_ = false;
+    std::uint64_t accept_failures_ = 0;  // since the last summary
+    std::string accept_error_;           // the last one
 };
 
 }  // namespace policyd

@@ -6,10 +6,12 @@
 //                    never touch the network (sts::lookup_cached).
 //   get()            called on a worker thread for a miss or a background
 //                    revalidation (sts::get): may take up to the fetch timeouts.
-//   refresh()        the periodic refresher (sts::refresh).
+//   refresh()        the periodic refresher (sts::refresh); starts no further
+//                    row once `stop` is true.
 // All three may run at the same time on different threads.
 #pragma once
 
+#include <atomic>
 #include <string_view>
 
 #include "config.h"
@@ -22,7 +24,7 @@ public:
     virtual ~PolicySource() = default;
     virtual sts::Lookup lookup_cached(std::string_view domain) = 0;
     virtual sts::GetResult get(std::string_view domain, const config::Config& config) = 0;
-    virtual sts::RefreshStats refresh(const config::Config& config) = 0;
+    virtual sts::RefreshStats refresh(const config::Config& config, const std::atomic<bool>& stop) = 0;
 };
 
 }  // namespace policyd

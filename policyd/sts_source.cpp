@@ -27,9 +27,9 @@ public:
         fetcher_->configure(HelperOptions::from_config(config));
         return sts::get(domain, *resolver_, *fetcher_, *cache_, clock_, config);
     }
-    sts::RefreshStats refresh(const config::Config& config) override {
+    sts::RefreshStats refresh(const config::Config& config, const std::atomic<bool>& stop) override {
         fetcher_->configure(HelperOptions::from_config(config));
-        return sts::refresh(*resolver_, *fetcher_, *cache_, clock_, config);
+        return sts::refresh(*resolver_, *fetcher_, *cache_, clock_, config, sts::kRefreshBatch, &stop);
     }
 
 private:

@@ -13,6 +13,7 @@ CacheLimits CacheLimits::from_config(const config::Config& config) {
     l.max_ttl = std::chrono::duration_cast<std::chrono::seconds>(config.duration("dmarc_cache_max_ttl"));
     l.negative_ttl =
         std::chrono::duration_cast<std::chrono::seconds>(config.duration("dmarc_cache_negative_ttl"));
+    l.failure_ttl = std::chrono::duration_cast<std::chrono::seconds>(config.duration("dmarc_cache_failure_ttl"));
     return l;
 }
 
@@ -29,7 +30,10 @@ std::chrono::seconds CachingResolver::lifetime(const dns::Answer& answer) const 
         if (answer.negative_ttl == 0) return limits_.negative_ttl;
         return std::min(std::chrono::seconds(answer.negative_ttl), limits_.negative_ttl);
     }
-    return std::chrono::seconds(0);  // temporary failures are never cached
+    // RFC 9520 §3.2 (RFC 2308 §7.1): a failure is remembered for a while,
+    // so that DNS being down costs one query per name and period, not one
+    // per message.
+    return limits_.failure_ttl;
 }
 
 namespace {
@@ -101,6 +105,11 @@ void CachingResolver::store(std::string key, const dns::Answer& answer, std::chr
                             std::shared_ptr<const ParsedTxt> parsed) {
     auto life = lifetime(answer);
     if (limits_.max_entries == 0 || life.count() <= 0) return;
+    // Memory stays within max_entries x kMaxCachedAnswerBytes (plus the
+    // parsed records) whatever author domains the senders choose.
+    std::size_t bytes = 0;
+    for (const auto& text : answer.texts) bytes += text.size();
+    if (bytes > kMaxCachedAnswerBytes) return;
     std::lock_guard lock(mutex_);
     if (auto it = index_.find(key); it != index_.end()) {  // another thread stored it meanwhile
         lru_.erase(it->second);

@@ -6,10 +6,14 @@
 // kept for their TTL (RFC 1035 §3.2.1) bounded by dmarc_cache_max_ttl;
 // negative answers (NXDOMAIN, NODATA) for the SOA minimum of the response
 // (RFC 2308 §5) bounded by dmarc_cache_negative_ttl, or for that bound when
-// the server sent no SOA. Temporary failures (SERVFAIL, timeout) are never
-// cached: the next message asks again. A cached answer is returned with its
+// the server sent no SOA. Temporary failures (SERVFAIL, timeout) are kept
+// for dmarc_cache_failure_ttl (RFC 9520 §3.2: at most five minutes; 0: the
+// next message asks again). A cached answer is returned with its
 // TTL reduced by its age. At most dmarc_cache_size entries; when full the
 // least recently used entry goes. dmarc_cache_size = 0 disables caching.
+// An answer whose strings total more than kMaxCachedAnswerBytes is not kept
+// (asked again each time): the author domain, hence the name asked, is the
+// sender's choice, and a TXT answer can be 64 KiB over TCP.
 // Thread-safe (one mutex; the upstream query runs outside it, so two threads
 // missing the same name may both ask upstream, which is harmless).
 // TXT answers asked through query_txt() are kept parsed as DMARC records
@@ -32,10 +36,14 @@
 
 namespace dmarc {
 
+// Answers whose strings total more than this are not cached (cache.h).
+inline constexpr std::size_t kMaxCachedAnswerBytes = 8 * 1024;
+
 struct CacheLimits {
     std::size_t max_entries = 10000;
     std::chrono::seconds max_ttl{3600};
     std::chrono::seconds negative_ttl{300};
+    std::chrono::seconds failure_ttl{30};
     static CacheLimits from_config(const config::Config& config);
 };
 

@@ -24,6 +24,7 @@ bool contains_ci(const std::vector<std::string>& list, std::string_view id) {
 
 void collect(const mail::AuthResult& r, bool null, TrustedResults& out) {
     if (r.method == "spf") {
+        if (out.spf.size() >= kMaxTrustedResults) return;
         std::string mfrom = identity_domain(r.prop("smtp.mailfrom").value_or(""));
         if (!null) {
             if (!mfrom.empty()) out.spf.push_back({"spf", r.result, mfrom, "mfrom", ""});
@@ -34,6 +35,7 @@ void collect(const mail::AuthResult& r, bool null, TrustedResults& out) {
         if (helo.empty()) helo = mfrom;
         if (!helo.empty()) out.spf.push_back({"spf", r.result, helo, "helo", ""});
     } else if (r.method == "dkim") {
+        if (out.dkim.size() >= kMaxTrustedResults) return;
         // RFC 6376 §3.5: i= is within d=; its domain is the fallback.
         std::string d = identity_domain(r.prop("header.d").value_or(""));
         if (d.empty()) d = identity_domain(r.prop("header.i").value_or(""));
@@ -130,6 +132,7 @@ TrustedResults trusted_results(const MessageFacts& facts, const config::Config& 
         if (!parsed.header || !trusted_authserv_id(parsed.header->authserv_id, facts.queue_id, config))
             continue;
         for (const auto& r : parsed.header->results) collect(r, null, out);
+        if (out.spf.size() >= kMaxTrustedResults && out.dkim.size() >= kMaxTrustedResults) break;
     }
     if (out.spf.empty()) received_spf(facts, config, out);
     return out;

@@ -19,6 +19,10 @@
 // client-ip (when present) is the connecting client, and its envelope-from
 // (when present) has the domain of the envelope sender.
 // Results are kept as written (lowercase); verify() decides what counts.
+// Limits: at most kMaxTrustedResults SPF and as many DKIM results, the first
+// in header order (a sender chooses how many DKIM signatures, hence results,
+// a message has; each costs alignment work per author domain and a history
+// entry; fewer results can only make a pass less likely).
 #pragma once
 
 #include <string>
@@ -30,6 +34,8 @@
 #include "dmarc/result.h"
 
 namespace dmarc {
+
+inline constexpr std::size_t kMaxTrustedResults = 50;  // per method
 
 // Our authserv-id: the authserv_id parameter, or the host name when empty.
 std::string own_authserv_id(const config::Config& config);

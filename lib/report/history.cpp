@@ -14,7 +14,8 @@
 // failed for the sake of reports. Drops are logged at most once per
 // kLogInterval with a count. When another process has recovered the
 // environment (DB_RUNRECOVERY) the writer closes its handles and opens the
-// store again.
+// store again; when that fails, it tries again only after kReopenHoldBack
+// (one error line per try), dropping the batches in between.
 #include "report/history.h"
 
 #include <unistd.h>
@@ -34,6 +35,9 @@ namespace report {
 namespace {
 
 constexpr std::chrono::seconds kLogInterval{60};
+// After a failed reopen, batches are dropped without trying again for this
+// long: no open() and no error line per batch while the store stays broken.
+constexpr std::chrono::seconds kReopenHoldBack{60};
 // What a queued row costs beyond its bytes (deque slot, vector, malloc).
 constexpr std::size_t kRowOverhead = sizeof(std::int64_t) + sizeof(std::vector<std::uint8_t>) + 16;
 
@@ -151,7 +155,7 @@ private:
     // failure they are all dropped.
     void write(const std::deque<Row>& rows, std::size_t n) {
         if (!store_) {
-            reopen();
+            if (std::chrono::steady_clock::now() >= next_reopen_) reopen();
             if (!store_) return drop_written(n, "store closed");
         }
         std::uint32_t first = sequence_;
@@ -186,10 +190,14 @@ private:
         store_.reset();  // DB_REGISTER: one environment handle per process
         std::string error;
         store_ = Store::open(dir_, true, error);
-        if (!store_) logging::error("report history: cannot reopen " + dir_ + ": " + error);
+        if (store_) return;
+        next_reopen_ = std::chrono::steady_clock::now() + kReopenHoldBack;
+        logging::error("report history: cannot reopen " + dir_ + ": " + error + " (next try in " +
+                       std::to_string(kReopenHoldBack.count()) + "s; evaluations dropped until then)");
     }
 
     std::unique_ptr<Store> store_;  // writer thread only; null after a failed reopen
+    std::chrono::steady_clock::time_point next_reopen_{};  // writer thread only
     const std::string dir_;
     const WriterLimits limits_;
     const std::uint32_t pid_ = static_cast<std::uint32_t>(getpid());

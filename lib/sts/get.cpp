@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct Ctx {
     PolicyCache& cache;
     const config::Config& config;
     Seconds now;
+    const std::atomic<bool>* stop = nullptr;  // refresh(): the caller is stopping
+    bool quiet = false;  // refresh(): a kept policy is counted and summed up, not logged per row
+    bool stopping() const { return stop && stop->load(); }
 };
 
 Seconds now_of(Clock& clock) {
@@ -94,14 +98,15 @@ GetResult policy_result(const CacheRow& row, CacheState state, std::string detai
     return r;
 }
 
-GetResult fallback_result(const CacheRow& row, CacheState state, FetchFailure failure,
+GetResult fallback_result(const Ctx& c, const CacheRow& row, CacheState state, FetchFailure failure,
                           std::string_view reason, std::string detail) {
     GetResult r = policy_result(row, state, std::move(detail));
     r.fallback = true;
     r.failure = failure;
     r.failure_reason = std::string(reason) + std::string(kFallbackSuffix);
-    logging::warning("sts: keeping cached policy: " +
-                     logging::fields({{"domain", row.domain}, {"reason", r.detail}}));
+    if (!c.quiet)
+        logging::warning("sts: keeping cached policy: " +
+                         logging::fields({{"domain", row.domain}, {"reason", r.detail}}));
     return r;
 }
 
@@ -149,7 +154,7 @@ GetResult fetch_and_store(Ctx& c, const std::string& key, const std::optional<Ca
     std::string detail = "policy fetch failed: " + fetched.error;
     if (prev && !prev->backoff && usable(*prev, c.now)) {
         if (used) mark_used(c.cache, *prev, c.now, true);
-        return fallback_result(*prev, state, fetched.failure, fetched.failure_reason, detail);
+        return fallback_result(c, *prev, state, fetched.failure, fetched.failure_reason, detail);
     }
     return store_backoff(c, key, prev, found.record.id, fetched.failure, fetched.failure_reason,
                          used, state, detail);
@@ -180,14 +185,14 @@ GetResult revalidate(Ctx& c, const CacheRow& row, bool renew) {
     Discovery d = discover(row.domain, c.resolver);
     if (d.status == DiscoveryStatus::TempError) {
         if (used) mark_used(c.cache, row, c.now, false);
-        return fallback_result(row, CacheState::Fresh, FetchFailure::FetchError, kDnsFailureReason,
+        return fallback_result(c, row, CacheState::Fresh, FetchFailure::FetchError, kDnsFailureReason,
                                "DNS failure: " + d.error);
     }
     if (d.status == DiscoveryStatus::None) {
         // Seed: the record is gone but the policy has not expired: keep using
         // it until it does (removal without a none policy may be a downgrade).
         if (used) mark_used(c.cache, row, c.now, true);
-        return fallback_result(row, CacheState::Fresh, FetchFailure::FetchError, kNoRecordReason,
+        return fallback_result(c, row, CacheState::Fresh, FetchFailure::FetchError, kNoRecordReason,
                                "TXT record gone: " + d.error);
     }
     if (!renew && d.record.id == row.record_id && !row.policy_text.empty()) {
@@ -289,12 +294,20 @@ void refresh_batch(Ctx& c, CacheListing& batch, RefreshStats& stats) {
     }
     std::atomic<std::size_t> next{0};
     std::atomic<int> refreshed{0}, failed{0};
+    std::mutex first_mutex;
     auto worker = [&] {
-        for (std::size_t i; (i = next++) < renew.size();) {
+        for (std::size_t i; !c.stopping() && (i = next++) < renew.size();) {
             GetResult r = usable(renew[i], c.now)
                               ? revalidate(c, renew[i], true)
                               : miss(c, renew[i].domain, renew[i], false, CacheState::Miss);
-            (r.policy && !r.fallback ? refreshed : failed)++;
+            if (r.policy && !r.fallback) {
+                ++refreshed;
+                continue;
+            }
+            ++failed;
+            std::lock_guard lock(first_mutex);
+            if (stats.first_failure.empty())
+                stats.first_failure = logging::fields({{"domain", renew[i].domain}, {"reason", r.detail}});
         }
     };
     auto concurrency = static_cast<std::size_t>(c.config.integer("sts_refresh_concurrency"));
@@ -310,11 +323,15 @@ void refresh_batch(Ctx& c, CacheListing& batch, RefreshStats& stats) {
 }  // namespace
 
 RefreshStats refresh(dns::Resolver& resolver, Fetcher& fetcher, PolicyCache& cache, Clock& clock,
-                     const config::Config& config, std::size_t batch_size) {
+                     const config::Config& config, std::size_t batch_size, const std::atomic<bool>* stop) {
     RefreshStats stats;
-    Ctx c{resolver, fetcher, cache, config, now_of(clock)};
+    Ctx c{resolver, fetcher, cache, config, now_of(clock), stop, true};
     std::string after;
     for (;;) {
+        if (c.stopping()) {
+            stats.stopped = true;
+            break;
+        }
         CacheListing batch = cache.list_after(after, std::max<std::size_t>(1, batch_size));
         if (!batch.status.ok()) {
             logging::error("sts refresh: listing the cache failed: " + batch.status.error);
@@ -326,9 +343,14 @@ RefreshStats refresh(dns::Resolver& resolver, Fetcher& fetcher, PolicyCache& cac
         refresh_batch(c, batch, stats);
         after = std::move(last);
     }
+    // One line for every renewal that failed, however many (DNS or HTTPS down).
+    if (stats.failed > 0)
+        logging::warning("sts refresh: " + std::to_string(stats.failed) +
+                         " renewals failed, cached policies kept until they expire; first: " + stats.first_failure);
     logging::info("sts refresh: " + logging::fields({{"refreshed", std::to_string(stats.refreshed)},
                                                      {"failed", std::to_string(stats.failed)},
-                                                     {"dropped", std::to_string(stats.dropped)}}));
+                                                     {"dropped", std::to_string(stats.dropped)},
+                                                     {"stopped", stats.stopped ? "yes" : "no"}}));
     return stats;
 }
 

@@ -35,6 +35,7 @@
 // (sts_refresh_concurrency) and must be thread-safe.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -96,12 +97,20 @@ struct RefreshStats {
     int refreshed = 0;
     int failed = 0;
     int dropped = 0;
+    bool stopped = false;  // `stop` was set: the rows after the last one started were left
+    std::string first_failure;  // log fields of the first failed renewal, "" when none
 };
 
 // Reads the cache `batch` rows at a time (memory bounded whatever the
-// number of cached policies).
+// number of cached policies). A renewal that fails is counted, not logged:
+// one warning sums them up (with DNS down, one line per due row every
+// sts_refresh_interval would flood the log). When `stop` is given and becomes true (the
+// daemon is stopping), no further row is started: with DNS or HTTPS down a
+// refresh of many rows takes a DNS or fetch timeout per row, and a stop must
+// not wait for all of them, only for the fetches already running.
 RefreshStats refresh(dns::Resolver& resolver, Fetcher& fetcher, PolicyCache& cache, Clock& clock,
-                     const config::Config& config, std::size_t batch = kRefreshBatch);
+                     const config::Config& config, std::size_t batch = kRefreshBatch,
+                     const std::atomic<bool>* stop = nullptr);
 
 // A valid cached policy is kept when the discovery or fetch fails (fallback);
 // otherwise the outcome is stored as get() stores a miss.

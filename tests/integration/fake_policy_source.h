@@ -101,7 +101,7 @@ public:
         return result;
     }
 
-    sts::RefreshStats refresh(const config::Config&) override { return {}; }
+    sts::RefreshStats refresh(const config::Config&, const std::atomic<bool>&) override { return {}; }
 
 private:
     std::mutex mutex_;

@@ -11,8 +11,10 @@
 
 namespace harness {
 
-SocketmapClient::SocketmapClient(const std::string& socket_path) {
-    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+SocketmapClient::SocketmapClient(const std::string& socket_path)
+    : SocketmapClient(socket_path, ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) {}
+
+SocketmapClient::SocketmapClient(const std::string& socket_path, int fd) : fd_(fd) {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::strncpy(addr.sun_path, socket_path.c_str(), sizeof(addr.sun_path) - 1);

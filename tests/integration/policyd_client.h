@@ -15,6 +15,9 @@ inline constexpr int kClientTimeoutSeconds = 30;
 class SocketmapClient {
 public:
     explicit SocketmapClient(const std::string& socket_path);
+    // Connects `fd`, a unix stream socket made earlier (e.g. before the test
+    // used up the process's descriptors), and owns it.
+    SocketmapClient(const std::string& socket_path, int fd);
     ~SocketmapClient();
     SocketmapClient(const SocketmapClient&) = delete;
     SocketmapClient& operator=(const SocketmapClient&) = delete;

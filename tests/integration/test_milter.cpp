@@ -2,12 +2,17 @@
 // ldns-testns: every case is asserted on the SMTP reply swaks saw, the
 // delivered message, the queue or the milter's log line.
 #include <cppunit/extensions/HelperMacros.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "harness.h"
 #include "postfix.h"
@@ -33,10 +38,11 @@ using harness::read_file;
 // The milter, configured by `conf` lines, listening in the Postfix run dir.
 class Milter {
 public:
-    Milter(const harness::Postfix& postfix, const std::string& nameserver, const std::string& extra) :
+    Milter(const harness::Postfix& postfix, const std::string& nameserver, const std::string& extra,
+           const std::string& dns_timeout = "1s") :
         socket_(postfix.milter_socket()), pid_file_(postfix.run_dir() + "/milter.pid") {
         chmod(dir_.path().c_str(), 0755);  // the milter rereads its file as `user` on SIGHUP
-        conf_ = dir_.file("mtaguard.conf", base(nameserver) + extra);
+        conf_ = dir_.file("mtaguard.conf", base(nameserver, dns_timeout) + extra);
         log_ = dir_.path() + "/milter.log";
         process_ = std::make_unique<harness::Process>(
             std::vector<std::string>{harness::builddir() + "/milter/mtaguard-milter", "-f", "-c", conf_}, log_);
@@ -49,10 +55,10 @@ public:
             std::chrono::seconds(5));
         if (!listening) throw std::runtime_error("no milter socket: " + log());
     }
-    std::string base(const std::string& nameserver) const {
+    std::string base(const std::string& nameserver, const std::string& dns_timeout = "1s") const {
         return "user = postfix\nmilter_socket = unix:" + socket_ + "\nmilter_pid_file = " + pid_file_ +
                "\nauthserv_id = " + kOurId + "\ntrusted_authserv_ids = " + kTrustedId +
-               "\ndns_nameservers = " + nameserver + "\ndns_timeout = 1s\n";
+               "\ndns_nameservers = " + nameserver + "\ndns_timeout = " + dns_timeout + "\n";
     }
     std::string log() const { return read_file(log_); }
     const std::string& conf() const { return conf_; }
@@ -116,8 +122,10 @@ class MilterPostfixTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(MilterPostfixTest);
     CPPUNIT_TEST(dmarc_cases);
     CPPUNIT_TEST(malformed_from_tagged_when_not_rejecting);
+    CPPUNIT_TEST(forged_results_with_space_before_colon_deleted);
     CPPUNIT_TEST(skipped_submissions);
     CPPUNIT_TEST(sighup_reload_applies_to_new_connections);
+    CPPUNIT_TEST(sigterm_finishes_message_in_flight);
     CPPUNIT_TEST(check_mode_reports_file_and_line);
     CPPUNIT_TEST_SUITE_END();
 
@@ -242,6 +250,28 @@ public:
         CPPUNIT_ASSERT(delivered_with_subject(*postfix_, "no-from", expected).empty());
     }
 
+    // RFC 5322 §4.5.3 obs-optional: white space may precede the colon, and
+    // Postfix hands such a field's name to the milter with that space. A
+    // forged "Authentication-Results :" claiming our id is deleted like any
+    // other, and counts among the Authentication-Results fields so that the
+    // deletion of a later one hits the right field.
+    void forged_results_with_space_before_colon_deleted() {
+        start_milter("");
+        std::string forged = std::string(kOurId) + "; dkim=pass header.d=none.example";
+        auto r = send(message({"dave@none.example"},
+                              {"Authentication-Results : " + forged + "; dmarc=pass",
+                               "Authentication-Results: other.example; none",
+                               "Authentication-Results: " + forged},
+                              "obs-forged"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.transcript, 0, r.status);
+        std::string m = delivered_with_subject(*postfix_, "obs-forged", 1);
+        CPPUNIT_ASSERT_MESSAGE(postfix_->log() + milter_->log(), !m.empty());
+        CPPUNIT_ASSERT_MESSAGE(m, m.find("dkim=pass") == std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(m, m.find("dmarc=pass") == std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(m, m.find("Authentication-Results: other.example; none") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(milter_->log(), milter_->wait_log("forged_authres_deleted=2"));
+    }
+
     void malformed_from_tagged_when_not_rejecting() {
         start_milter("dmarc_reject_failures = yes\ndmarc_reject_malformed_from = no\n");
         auto r = send(message({}, {trusted_dkim_pass("pass.example")}, "no-from-tagged"));
@@ -255,21 +285,28 @@ public:
 
     void skipped_submissions() {
         start_milter("dmarc_reject_failures = yes\nmilter_skip_networks = 198.51.100.0/24, 2001:db8::/32\n");
+        // Not evaluated, but what claims our authserv-id is still deleted
+        // (RFC 8601 §5): neither a user nor a skipped relay can hand a
+        // forged pass to the recipients' mail readers.
+        std::string forged = std::string("Authentication-Results: ") + kOurId +
+                             "; dmarc=pass header.from=reject.example; dkim=pass header.d=reject.example";
         // Authenticated (XCLIENT LOGIN): not evaluated although it fails p=reject.
-        auto r = send(message({"carol@reject.example"}, {}, "authenticated"), kRemote, "alice");
+        auto r = send(message({"carol@reject.example"}, {forged}, "authenticated"), kRemote, "alice");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.transcript, 0, r.status);
         std::string m = delivered_with_subject(*postfix_, "authenticated", 1);
         CPPUNIT_ASSERT_MESSAGE(postfix_->log(), !m.empty());
-        CPPUNIT_ASSERT(our_headers(m).empty());
+        CPPUNIT_ASSERT_MESSAGE(m, our_headers(m).empty());
+        CPPUNIT_ASSERT_MESSAGE(m, m.find("dkim=pass") == std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(milter_->log(), milter_->wait_log("skipped=\"authenticated submission\""));
         CPPUNIT_ASSERT_MESSAGE(milter_->log(), milter_->log().find("user=alice") != std::string::npos);
 
         // A client in milter_skip_networks.
-        r = send(message({"carol@reject.example"}, {}, "skipnet"), "198.51.100.7");
+        r = send(message({"carol@reject.example"}, {forged}, "skipnet"), "198.51.100.7");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.transcript, 0, r.status);
         m = delivered_with_subject(*postfix_, "skipnet", 2);
         CPPUNIT_ASSERT_MESSAGE(postfix_->log(), !m.empty());
-        CPPUNIT_ASSERT(our_headers(m).empty());
+        CPPUNIT_ASSERT_MESSAGE(m, our_headers(m).empty());
+        CPPUNIT_ASSERT_MESSAGE(m, m.find("dkim=pass") == std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(milter_->log(), milter_->wait_log("skipped=\"client in milter_skip_networks\""));
 
         // The same failure from elsewhere is rejected: the skip is what let it in.
@@ -311,6 +348,39 @@ public:
         CPPUNIT_ASSERT_MESSAGE(milter_->log(), milter_->log().find("stopped") != std::string::npos);
         CPPUNIT_ASSERT(!std::filesystem::exists(milter_->socket()));
         CPPUNIT_ASSERT(!std::filesystem::exists(milter_->pid_file()));
+    }
+
+    // SIGTERM while a message waits for DNS: the worker lets it finish (its
+    // verdict applied, its history row written) before it exits, instead of
+    // cutting the connection (Postfix: milter_default_action, 451 here).
+    // The DNS server is a UDP socket that never answers; the test waits
+    // until the milter's query reaches it, so the message is in flight.
+    void sigterm_finishes_message_in_flight() {
+        int udp = socket(AF_INET, SOCK_DGRAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof addr;
+        CPPUNIT_ASSERT_EQUAL(0, bind(udp, reinterpret_cast<sockaddr*>(&addr), sizeof addr));
+        CPPUNIT_ASSERT_EQUAL(0, getsockname(udp, reinterpret_cast<sockaddr*>(&addr), &len));
+        std::string nameserver = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+        milter_ = std::make_unique<Milter>(*postfix_, nameserver, "", "3s");
+        harness::SmtpResult r;
+        std::thread client([&] { r = send(message({"frank@slow.example"}, {}, "in-flight")); });
+        char buf[512];
+        bool asked = harness::wait_until([&] { return recv(udp, buf, sizeof buf, MSG_DONTWAIT) > 0; },
+                                         std::chrono::seconds(10));
+        if (asked) kill(milter_->process().pid(), SIGTERM);
+        client.join();
+        close(udp);
+        CPPUNIT_ASSERT_MESSAGE(milter_->log(), asked);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.transcript + milter_->log(), 0, r.status);
+        std::string m = delivered_with_subject(*postfix_, "in-flight", 1);
+        auto ours = our_headers(m);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(m, std::size_t(1), ours.size());
+        CPPUNIT_ASSERT_MESSAGE(ours[0], ours[0].find("dmarc=temperror") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(milter_->log(), harness::wait_until([&] { return !milter_->process().running(); },
+                                                                  std::chrono::seconds(20)));
     }
 
     void check_mode_reports_file_and_line() {

@@ -4,51 +4,23 @@
 // domains beyond kMaxTrackedDomains and the per-kind counts in one line.
 // Counting through a handle (as the dispatcher does for a remembered answer)
 // finds the same counter, and a handle from before a flush is not used after.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cppunit/extensions/HelperMacros.h>
 
-#include <cstdio>
 #include <string>
 #include <vector>
 
-#include "harness.h"
+#include "common/captured_log.h"
 #include "hit_summary.h"
-#include "log.h"
 
 namespace {
 
 using namespace std::chrono_literals;
 
-// The lines HitSummary::flush() logs (stderr captured into a file).
+// The lines HitSummary::flush() logs.
 std::vector<std::string> flushed(policyd::HitSummary& hits) {
-    harness::TempDir dir;
-    std::string path = dir.path() + "/log";
-    std::fflush(stderr);
-    int saved = ::dup(STDERR_FILENO);
-    int file = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(file, STDERR_FILENO);
-    ::close(file);
-    logging::Options o;
-    o.program = "hits";
-    o.to_syslog = false;
-    o.to_stderr = true;
-    logging::init(o);
+    testing::CapturedLog log("hits");
     hits.flush();
-    std::fflush(stderr);
-    ::dup2(saved, STDERR_FILENO);
-    ::close(saved);
-    o.to_stderr = false;
-    logging::init(o);
-    std::vector<std::string> lines;
-    std::string text = harness::read_file(path), line;
-    for (char ch : text) {
-        if (ch != '\n') { line += ch; continue; }
-        lines.push_back(line);
-        line.clear();
-    }
-    return lines;
+    return log.lines();
 }
 
 }  // namespace

@@ -4,17 +4,23 @@
 // 1,000 concurrent connections, a slow client beside a normal one, single
 // flight, policyd_miss_wait, idle timeout, max connections, revalidation and
 // the drain on stop. No assertion depends on timing.
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <memory>
 #include <thread>
 #include <vector>
 
+#include "common/captured_log.h"
 #include "fake_policy_source.h"
 #include "harness.h"
 #include "listener.h"
 #include "policyd_client.h"
 #include "server.h"
+#include "sts/reply.h"
 
 namespace {
 
@@ -55,6 +61,7 @@ public:
         server_->request_stop();
         thread_.join();
     }
+    const std::string& path() const { return path_; }
     std::unique_ptr<harness::SocketmapClient> client() const {
         auto c = std::make_unique<harness::SocketmapClient>(path_);
         CPPUNIT_ASSERT(c->connected());
@@ -93,9 +100,13 @@ class PolicydProtocolTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(fetch_failure_answers_notfound);
     CPPUNIT_TEST(revalidation_in_background);
     CPPUNIT_TEST(failed_revalidation_held_back);
+    CPPUNIT_TEST(failed_miss_held_back);
     CPPUNIT_TEST(idle_connection_closed);
     CPPUNIT_TEST(max_connections);
+    CPPUNIT_TEST(out_of_descriptors_at_accept);
+    CPPUNIT_TEST(socket_of_a_running_daemon_kept);
     CPPUNIT_TEST(backlog_beyond_pipeline_limit);
+    CPPUNIT_TEST(large_replies_to_pipelined_requests);
     CPPUNIT_TEST(stop_drains_waiting_requests);
     CPPUNIT_TEST(tlsrpt_attributes_on);
     CPPUNIT_TEST_SUITE_END();
@@ -355,6 +366,30 @@ public:
         CPPUNIT_ASSERT_EQUAL(1, source_->gets("other.example"));
     }
 
+    // DNS down on a miss: the engine stores nothing (lib/sts/get.cpp miss(),
+    // no backoff row for a temporary DNS failure), so the domain is still a
+    // miss for the next request. No second fetch may start before
+    // kMissRetry, or every request would start one (a DNS query, a wait of
+    // up to policyd_miss_wait and a log line each, for as long as DNS is down).
+    void failed_miss_held_back() {
+        sts::GetResult down;
+        down.cache_state = sts::CacheState::Miss;
+        down.failure = sts::FetchFailure::FetchError;
+        down.failure_reason = "dns-temporary-failure";
+        source_->set_fetch("down.example", down);
+        source_->set_fetch("up.example", fetched(sts::Mode::Enforce, {"mx.up.example"}));
+        RunningServer server(*source_, {"policyd_miss_wait=90s"});
+        auto client = server.client();
+        for (int i = 0; i < 20; ++i)
+            CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), client->ask("mta-sts down.example"));
+        CPPUNIT_ASSERT_EQUAL(1, source_->gets("down.example"));
+        CPPUNIT_ASSERT_EQUAL(20, source_->lookups("down.example"));  // the cache is still read first
+        // Another domain's fetch is not held back by it.
+        CPPUNIT_ASSERT_EQUAL(std::string("OK secure match=mx.up.example servername=hostname"),
+                             client->ask("mta-sts up.example"));
+        CPPUNIT_ASSERT_EQUAL(1, source_->gets("up.example"));
+    }
+
     void idle_connection_closed() {
         RunningServer server(*source_, {"policyd_idle_timeout=1s"});
         auto idle = server.client();
@@ -381,6 +416,70 @@ public:
         CPPUNIT_ASSERT_EQUAL(kSecure, reply);
     }
 
+    // accept() failing with EMFILE leaves the connection queued and the
+    // listener readable; polled again at once, the event loop spun and logged
+    // "accept: Too many open files" on every turn for as long as the process
+    // had no descriptor free. Now the listener pauses until a connection
+    // closes (or the next housekeeping tick), with one warning; connections
+    // already open are served meanwhile, the queued one once a descriptor is free.
+    void out_of_descriptors_at_accept() {
+        RunningServer server(*source_, {});
+        auto open = server.client();
+        CPPUNIT_ASSERT_EQUAL(kSecure, open->ask("mta-sts example.com"));
+        auto other = server.client();
+        int queued_fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        CPPUNIT_ASSERT(queued_fd >= 0);
+        std::vector<std::string> lines;
+        {
+            testing::CapturedLog log;
+            // No descriptor can be made from here on: the lowest free one is the limit.
+            int lowest_free = ::dup(STDIN_FILENO);
+            ::close(lowest_free);
+            rlimit saved{};
+            ::getrlimit(RLIMIT_NOFILE, &saved);
+            rlimit low = saved;
+            low.rlim_cur = static_cast<rlim_t>(lowest_free);
+            CPPUNIT_ASSERT_EQUAL(0, ::setrlimit(RLIMIT_NOFILE, &low));
+            harness::SocketmapClient queued(server.path(), queued_fd);
+            CPPUNIT_ASSERT(queued.connected());
+            queued.send("mta-sts example.com");
+            // The event loop goes round a few times while it cannot accept.
+            for (int i = 0; i < 20; ++i) {
+                CPPUNIT_ASSERT_EQUAL(kSecure, open->ask("mta-sts example.com"));
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
+            CPPUNIT_ASSERT_EQUAL(0, ::setrlimit(RLIMIT_NOFILE, &saved));
+            other.reset();  // a connection closes: accepting again
+            CPPUNIT_ASSERT_EQUAL(kSecure, queued.read_reply());
+            lines = log.lines();
+        }
+        int accept_lines = 0;
+        for (const auto& line : lines) accept_lines += line.find("accept") != std::string::npos;
+        CPPUNIT_ASSERT_EQUAL(1, accept_lines);
+    }
+
+    // A second daemon on the same policyd_socket (started by hand beside the
+    // service, or a second unit) used to unlink the running daemon's socket
+    // and bind its own: the first daemon lost its clients, and whichever
+    // stopped first removed the socket of the other. A socket someone
+    // listens on is now refused; a stale one (nobody listening: a daemon
+    // killed with -9) is still replaced.
+    void socket_of_a_running_daemon_kept() {
+        RunningServer server(*source_, {});
+        auto spec = *policyd::parse_socket_spec("unix:" + server.path());
+        auto second = policyd::open_listener(spec, std::nullopt);
+        CPPUNIT_ASSERT_MESSAGE("second listener opened", !second.fd);
+        CPPUNIT_ASSERT_MESSAGE(second.error, second.error.find("in use") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(kSecure, server.client()->ask("mta-sts example.com"));
+
+        harness::TempDir dir;
+        auto stale = *policyd::parse_socket_spec("unix:" + dir.path() + "/stale.sock");
+        policyd::open_listener(stale, std::nullopt);  // opened and closed: the file stays
+        auto replaced = policyd::open_listener(stale, std::nullopt);
+        CPPUNIT_ASSERT_EQUAL(std::string(), replaced.error);
+        CPPUNIT_ASSERT(replaced.fd);
+    }
+
     void backlog_beyond_pipeline_limit() {
         source_->set_fetch("held.example", fetched(sts::Mode::Enforce, {"mx.held.example"}));
         source_->close_gate();
@@ -397,6 +496,45 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("OK secure match=mx.held.example servername=hostname"), client->read_reply());
         for (int i = 0; i < n; ++i)
             CPPUNIT_ASSERT_EQUAL(i % 2 ? kSecure : std::string("NOTFOUND "), client->read_reply());
+    }
+
+    // A reply may be 100 kB (sts::kMaxReplySize: a large policy with TLSRPT
+    // attributes) for a request of 20 bytes. Replies to pipelined requests
+    // are built only while less than kMaxOutput waits for the client (in the
+    // output buffer or behind a miss); the rest of the input waits unparsed.
+    // Before, one read of pipelined requests built every reply at once
+    // (megabytes per connection), and the connection was then closed as a
+    // client that does not read its replies, though it was reading them.
+    void large_replies_to_pipelined_requests() {
+        sts::Lookup big = fresh({"mx.big.example"});
+        big.policy_text = "version: STSv1\nmode: enforce\nmx: mx.big.example\nmax_age: 86400\n";
+        for (int i = 0; i < 1000; ++i) big.policy_text += "x" + std::to_string(i) + ": 0123456789abcdef\n";
+        source_->set_cached("big.example", big);
+        sts::ReplyOptions tlsrpt;
+        tlsrpt.tlsrpt_attributes = true;
+        const std::string expected = sts::policy_reply(big.policy, big.policy_text, "big.example", tlsrpt);
+        CPPUNIT_ASSERT(expected.size() > 40000);
+        source_->set_fetch("held.example", fetched(sts::Mode::Testing, {"mx.held.example"}));
+        source_->close_gate();
+        RunningServer server(*source_, {"policyd_miss_wait=90s", "sts_tlsrpt_attributes=yes"});
+        const int n = 400;  // 16 MB of replies
+        std::string requests;
+        for (int i = 0; i < n; ++i) requests += netstring::encode("mta-sts big.example");
+        struct Case {
+            const char* label;
+            bool miss_first;  // replies wait behind a fetch, then go out at once
+        };
+        for (const Case& c : {Case{"straight out", false}, Case{"behind a miss", true}}) {
+            auto client = server.client();
+            client->send_raw((c.miss_first ? netstring::encode("mta-sts held.example") : "") + requests);
+            if (c.miss_first) {
+                source_->wait_gets_started("held.example", 1);
+                source_->open_gate();
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, std::string("NOTFOUND "), client->read_reply());
+            }
+            for (int i = 0; i < n; ++i) CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, expected, client->read_reply());
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, std::string("NOTFOUND "), client->ask("mta-sts .still.open"));
+        }
     }
 
     void stop_drains_waiting_requests() {

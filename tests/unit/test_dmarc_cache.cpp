@@ -51,8 +51,9 @@ class DmarcCacheTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(zero_ttl_not_cached);
     CPPUNIT_TEST(key_is_name_and_type_case_insensitive);
     CPPUNIT_TEST(negative_table);
-    CPPUNIT_TEST(temporary_failures_never_cached);
+    CPPUNIT_TEST(temporary_failures_held_back);
     CPPUNIT_TEST(lru_eviction);
+    CPPUNIT_TEST(large_answers_not_cached);
     CPPUNIT_TEST(size_zero_disables);
     CPPUNIT_TEST(limits_from_config);
     CPPUNIT_TEST(concurrent_queries);
@@ -156,16 +157,63 @@ public:
         }
     }
 
-    void temporary_failures_never_cached() {
+    // RFC 9520 §3.2 / RFC 2308 §7.1: while DNS fails, a name is asked again
+    // only after failure_ttl, not once per message; 0 asks every time.
+    void temporary_failures_held_back() {
         for (auto status : {dns::Status::ServFail, dns::Status::Timeout}) {
             testing::FakeResolver up;
             up.fail(kName, dns::RrType::TXT, status);
             FakeClock clock;
-            dmarc::CachingResolver cache(up, limits(10, 3600, 300), clock.fn());
+            auto l = limits(10, 3600, 300);
+            l.failure_ttl = seconds(30);
+            dmarc::CachingResolver cache(up, l, clock.fn());
+            for (int i = 0; i < 3; ++i) CPPUNIT_ASSERT(cache.query(kName, dns::RrType::TXT).status == status);
+            CPPUNIT_ASSERT(cache.query_txt(kName)->answer.status == status);
+            CPPUNIT_ASSERT_EQUAL(1, up.count(kName, dns::RrType::TXT));
+            CPPUNIT_ASSERT_EQUAL(std::size_t(1), cache.size());
+            clock.advance(seconds(29));
             CPPUNIT_ASSERT(cache.query(kName, dns::RrType::TXT).status == status);
-            CPPUNIT_ASSERT(cache.query(kName, dns::RrType::TXT).status == status);
+            CPPUNIT_ASSERT_EQUAL(1, up.count(kName, dns::RrType::TXT));
+            clock.advance(seconds(1));  // held back for failure_ttl, then asked again
+            up.txt(kName, {"v=DMARC1; p=reject"}, 300, false);
+            CPPUNIT_ASSERT(cache.query(kName, dns::RrType::TXT).ok());
             CPPUNIT_ASSERT_EQUAL(2, up.count(kName, dns::RrType::TXT));
-            CPPUNIT_ASSERT_EQUAL(std::size_t(0), cache.size());
+
+            testing::FakeResolver down;
+            down.fail(kName, dns::RrType::TXT, status);
+            l.failure_ttl = seconds(0);
+            dmarc::CachingResolver uncached(down, l, clock.fn());
+            CPPUNIT_ASSERT(uncached.query(kName, dns::RrType::TXT).status == status);
+            CPPUNIT_ASSERT(uncached.query(kName, dns::RrType::TXT).status == status);
+            CPPUNIT_ASSERT_EQUAL(2, down.count(kName, dns::RrType::TXT));
+            CPPUNIT_ASSERT_EQUAL(std::size_t(0), uncached.size());
+        }
+    }
+
+    // The cache is bounded in entries; an entry's size is the sender's
+    // choice (any author domain, up to 64 KiB of TXT over TCP). Answers over
+    // kMaxCachedAnswerBytes are asked each time instead of kept, so the
+    // cache stays within max_entries x that bound.
+    void large_answers_not_cached() {
+        struct {
+            const char* label;
+            std::vector<std::string> texts;
+            int upstream;  // queries after two asks
+            std::size_t size;
+        } cases[] = {
+            {"one record at the bound", {std::string(dmarc::kMaxCachedAnswerBytes, 'a')}, 1, 1},
+            {"one record over it", {std::string(dmarc::kMaxCachedAnswerBytes + 1, 'a')}, 2, 0},
+            {"many strings over it", std::vector<std::string>(300, std::string(255, 'b')), 2, 0},
+        };
+        for (const auto& c : cases) {
+            testing::FakeResolver up;
+            up.txt(kName, c.texts, 300);
+            FakeClock clock;
+            dmarc::CachingResolver cache(up, limits(10, 3600, 300), clock.fn());
+            CPPUNIT_ASSERT_MESSAGE(c.label, cache.query(kName, dns::RrType::TXT).texts == c.texts);
+            CPPUNIT_ASSERT_MESSAGE(c.label, cache.query_txt(kName)->answer.texts == c.texts);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.upstream, up.count(kName, dns::RrType::TXT));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.size, cache.size());
         }
     }
 
@@ -202,17 +250,21 @@ public:
 
     void limits_from_config() {
         config::Loader loader;
-        loader.load_text("dmarc_cache_size = 7\ndmarc_cache_max_ttl = 2m\ndmarc_cache_negative_ttl = 30s\n", "t.conf");
+        loader.load_text("dmarc_cache_size = 7\ndmarc_cache_max_ttl = 2m\ndmarc_cache_negative_ttl = 30s\n"
+                         "dmarc_cache_failure_ttl = 10s\n",
+                         "t.conf");
         auto cfg = loader.finish();
         CPPUNIT_ASSERT(cfg);
         auto l = dmarc::CacheLimits::from_config(*cfg);
         CPPUNIT_ASSERT_EQUAL(std::size_t(7), l.max_entries);
         CPPUNIT_ASSERT_EQUAL(120L, static_cast<long>(l.max_ttl.count()));
         CPPUNIT_ASSERT_EQUAL(30L, static_cast<long>(l.negative_ttl.count()));
+        CPPUNIT_ASSERT_EQUAL(10L, static_cast<long>(l.failure_ttl.count()));
         auto d = dmarc::CacheLimits::from_config(config::Config());
         CPPUNIT_ASSERT_EQUAL(std::size_t(10000), d.max_entries);
         CPPUNIT_ASSERT_EQUAL(3600L, static_cast<long>(d.max_ttl.count()));
         CPPUNIT_ASSERT_EQUAL(300L, static_cast<long>(d.negative_ttl.count()));
+        CPPUNIT_ASSERT_EQUAL(30L, static_cast<long>(d.failure_ttl.count()));
     }
 
     // Many threads over a small cache: every answer is right and the cache
@@ -291,7 +343,7 @@ public:
     }
 
     // Parsed answers follow the answer rules: negative answers for their
-    // negative TTL, temporary failures never, size 0 never.
+    // negative TTL, temporary failures for failure_ttl (30 s), size 0 never.
     void parsed_table() {
         struct {
             const char* label;
@@ -303,8 +355,10 @@ public:
             {"nxdomain within soa minimum", negative(dns::Status::NxDomain, 60), 10, 59, 1},
             {"nxdomain after soa minimum", negative(dns::Status::NxDomain, 60), 10, 60, 2},
             {"nodata within bound", negative(dns::Status::NoData, 0), 10, 299, 1},
-            {"servfail", negative(dns::Status::ServFail, 0), 10, 0, 2},
-            {"timeout", negative(dns::Status::Timeout, 0), 10, 0, 2},
+            {"servfail within failure ttl", negative(dns::Status::ServFail, 0), 10, 29, 1},
+            {"servfail after failure ttl", negative(dns::Status::ServFail, 0), 10, 30, 2},
+            {"timeout within failure ttl", negative(dns::Status::Timeout, 0), 10, 29, 1},
+            {"timeout after failure ttl", negative(dns::Status::Timeout, 0), 10, 30, 2},
             {"size zero", negative(dns::Status::NxDomain, 60), 0, 0, 2},
         };
         for (const auto& c : cases) {

@@ -367,6 +367,7 @@ class EvaluateTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(table);
     CPPUNIT_TEST(header_value_parses_back);
     CPPUNIT_TEST(trust_rule);
+    CPPUNIT_TEST(trusted_results_bounded);
     CPPUNIT_TEST(identity_domains);
     CPPUNIT_TEST(forged_own_headers);
     CPPUNIT_TEST(own_id_claims);
@@ -424,6 +425,34 @@ public:
         for (const auto& t : cases)
             CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(t.id) + " " + t.queue, t.trusted,
                                          dmarc::trusted_authserv_id(t.id, t.queue, *cfg));
+    }
+
+    // A sender controls how many DKIM signatures (and so trusted dkim=
+    // results) a message has: every result costs an alignment check per
+    // author domain and a history entry, so at most kMaxTrustedResults per
+    // method are used, the first ones in header order.
+    void trusted_results_bounded() {
+        auto cfg = load("authserv_id = mx.test\ntrusted_authserv_ids = a.test\n");
+        dmarc::MessageFacts facts;
+        facts.envelope_from = "bounce@s0.example";
+        for (int h = 0; h < 3; ++h) {
+            std::string value = "a.test";
+            for (int i = 0; i < 500; ++i) {  // under the parser's 64 KiB
+                std::string n = std::to_string(h * 500 + i);
+                value += "; dkim=fail header.d=d" + n + ".example; spf=fail smtp.mailfrom=s" + n + ".example";
+            }
+            facts.authentication_results.push_back(value);
+        }
+        auto r = dmarc::trusted_results(facts, *cfg);
+        CPPUNIT_ASSERT_EQUAL(dmarc::kMaxTrustedResults, r.dkim.size());
+        CPPUNIT_ASSERT_EQUAL(dmarc::kMaxTrustedResults, r.spf.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("d0.example"), r.dkim.front().domain);
+        CPPUNIT_ASSERT_EQUAL(std::string("d") + std::to_string(dmarc::kMaxTrustedResults - 1) + ".example",
+                             r.dkim.back().domain);
+        CPPUNIT_ASSERT_EQUAL(std::string("s0.example"), r.spf.front().domain);
+        CPPUNIT_ASSERT_EQUAL(std::string("fail"), r.spf.front().result);
+        CPPUNIT_ASSERT_EQUAL(std::string("mfrom"), r.spf.front().scope);
+        CPPUNIT_ASSERT(!r.from_received_spf);
     }
 
     void forged_own_headers() {

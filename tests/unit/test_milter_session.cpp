@@ -7,6 +7,9 @@
 
 #include "config.h"
 #include "log.h"
+#include "mail/authres.h"
+#include "mail/from.h"
+#include "mail/received_spf.h"
 #include "session.h"
 
 namespace {
@@ -14,6 +17,7 @@ namespace {
 std::shared_ptr<const milter::Runtime> runtime(std::vector<std::string> overrides) {
     config::Sources sources;
     sources.file = "/nonexistent/mtaguard.conf";
+    overrides.insert(overrides.begin(), "trusted_authserv_ids=upstream.example");
     overrides.push_back("authserv_id=mx.example.org");
     overrides.push_back("dns_nameservers=127.0.0.1:1");
     sources.overrides = overrides;
@@ -64,6 +68,10 @@ class MilterSessionTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(verdict_to_outcome);
     CPPUNIT_TEST(skips);
     CPPUNIT_TEST(bounds);
+    CPPUNIT_TEST(more_own_claims_than_deletions_rejected);
+    CPPUNIT_TEST(obsolete_space_before_colon);
+    CPPUNIT_TEST(only_usable_headers_kept);
+    CPPUNIT_TEST(stages_before_connect_ignored);
     CPPUNIT_TEST(log_line_only_when_info_is_logged);
     CPPUNIT_TEST(bad_skip_network_is_a_config_error);
     CPPUNIT_TEST_SUITE_END();
@@ -222,7 +230,31 @@ public:
         for (const auto& c : cases) {
             milter::Session s;
             CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.skipped, !s.connect(rt, c.ip).empty());
+            // Every message of a skipped client is skipped.
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.skipped, !s.mail("<a@example.com>", "").empty());
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.skipped, !s.mail("<b@example.com>", "").empty());
         }
+
+        // A skipped message is not evaluated, adds no header, but loses what
+        // claims our authserv-id (RFC 8601 §5), and too many such fields
+        // still reject it.
+        milter::Session k;
+        k.connect(rt, "10.1.2.3");
+        CPPUNIT_ASSERT(!k.mail("<a@example.com>", "").empty());
+        k.header("Authentication-Results", "upstream.example; spf=pass smtp.mailfrom=example.com");
+        k.header("Authentication-Results", "mx.example.org; dmarc=pass header.from=example.com");
+        k.header("Authentication-Results", "mx.example.org/QS; none");
+        auto skipped = k.skipped_end_of_message("QS");
+        CPPUNIT_ASSERT(skipped.delete_authres == std::vector<int>{2});
+        CPPUNIT_ASSERT_EQUAL(std::string(), skipped.add_authres);
+        CPPUNIT_ASSERT(skipped.action == dmarc::Action::Accept);
+        CPPUNIT_ASSERT_EQUAL(std::string(), skipped.log_line);
+        CPPUNIT_ASSERT(!k.mail("<a@example.com>", "").empty());
+        for (std::size_t i = 0; i <= milter::kMaxDeletions; ++i) k.header("Authentication-Results", "mx.example.org; none");
+        skipped = k.skipped_end_of_message("QT");
+        CPPUNIT_ASSERT(skipped.action == dmarc::Action::Reject);
+        CPPUNIT_ASSERT_EQUAL(std::string("550"), skipped.smtp_code);
+
         milter::Session s;
         s.connect(rt, "192.0.2.1");
         CPPUNIT_ASSERT_EQUAL(std::string("authenticated submission"), s.mail("<a@example.com>", "alice"));
@@ -236,14 +268,14 @@ public:
         milter::Session s;
         s.connect(runtime({"dmarc_reject_failures=yes"}), "192.0.2.1");
         s.mail("<a@example.com>", "");
-        std::string huge(milter::kMaxHeaderValue * 2, 'x');
+        std::string huge(mail::kMaxAuthResultsHeader * 2, 'x');
         s.header("Received-SPF", huge);
         for (std::size_t i = 0; i < milter::kMaxCollectedHeaders + 5; ++i)
             s.header("Authentication-Results", "upstream.example; none");
         Recorder r;
         r.verdict = verdict(dmarc::Status::None, dmarc::Action::Accept, "mx.example.org; dmarc=none");
         auto out0 = s.end_of_message("Q", r.fn());
-        CPPUNIT_ASSERT_EQUAL(milter::kMaxHeaderValue + 1, r.seen.at(0).received_spf.at(0).size());
+        CPPUNIT_ASSERT_EQUAL(mail::kMaxReceivedSpfHeader + 1, r.seen.at(0).received_spf.at(0).size());
         CPPUNIT_ASSERT_EQUAL(milter::kMaxCollectedHeaders, r.seen[0].authentication_results.size());
         CPPUNIT_ASSERT_MESSAGE(out0.log_line, out0.log_line.find("headers_ignored=5") != std::string::npos);
 
@@ -258,6 +290,104 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("550"), out.smtp_code);
         CPPUNIT_ASSERT(out.add_authres.find("dmarc=permerror") != std::string::npos);
         CPPUNIT_ASSERT(out.delete_authres == std::vector<int>{1});
+    }
+
+    // RFC 8601 §5: every header claiming our id must go. Past kMaxDeletions
+    // of them the message cannot be cleaned: it is rejected (whatever
+    // dmarc_reject_failures says), never delivered with a forgery left in.
+    void more_own_claims_than_deletions_rejected() {
+        milter::Session s;
+        s.connect(runtime({}), "192.0.2.1");
+        s.mail("<a@example.com>", "");
+        for (std::size_t i = 0; i < 2 * milter::kMaxDeletions; ++i)
+            s.header("Authentication-Results", "upstream.example; none");  // not ours: never stored
+        for (std::size_t i = 0; i < milter::kMaxDeletions; ++i)
+            s.header("Authentication-Results", "mx.example.org; dkim=pass header.d=example.com");
+        Recorder r;
+        r.verdict = verdict(dmarc::Status::Fail, dmarc::Action::Accept, "mx.example.org; dmarc=fail");
+        auto out = s.end_of_message("Q", r.fn());
+        CPPUNIT_ASSERT_EQUAL(milter::kMaxDeletions, out.delete_authres.size());  // exactly at the bound: cleaned
+        CPPUNIT_ASSERT_EQUAL(int(3 * milter::kMaxDeletions), out.delete_authres.front());
+        CPPUNIT_ASSERT_EQUAL(int(2 * milter::kMaxDeletions + 1), out.delete_authres.back());
+        CPPUNIT_ASSERT(out.action == dmarc::Action::Accept);
+
+        s.mail("<a@example.com>", "");
+        for (std::size_t i = 0; i <= milter::kMaxDeletions; ++i)
+            s.header("Authentication-Results", "mx.example.org; dkim=pass header.d=example.com");
+        r.seen.clear();
+        out = s.end_of_message("Q2", r.fn());
+        CPPUNIT_ASSERT(r.seen.empty());
+        CPPUNIT_ASSERT(out.action == dmarc::Action::Reject);
+        CPPUNIT_ASSERT_EQUAL(std::string("550"), out.smtp_code);
+        CPPUNIT_ASSERT_EQUAL(std::string("5.7.1"), out.smtp_xcode);
+        CPPUNIT_ASSERT_MESSAGE(out.smtp_text, out.smtp_text.find("Authentication-Results") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(out.log_line, out.log_line.find("status=permerror") != std::string::npos);
+    }
+
+    // RFC 5322 §4.5.3 obs-optional: "Name :" - Postfix passes the name with
+    // the white space. Such fields are what they name.
+    void obsolete_space_before_colon() {
+        milter::Session s;
+        s.connect(runtime({}), "192.0.2.1");
+        s.mail("<a@example.com>", "");
+        s.header("Authentication-Results \t", "mx.example.org; dkim=pass header.d=example.com");  // 1 forged
+        s.header("Authentication-Results", "upstream.example; spf=pass smtp.mailfrom=example.com");  // 2
+        s.header("Authentication-Results", "mx.example.org; dkim=pass header.d=example.com");  // 3 forged
+        s.header("From ", "a@example.com");
+        s.header("Received-SPF ", "pass");
+        Recorder r;
+        r.verdict = verdict(dmarc::Status::Fail, dmarc::Action::Accept, "mx.example.org; dmarc=fail");
+        auto out = s.end_of_message("Q", r.fn());
+        CPPUNIT_ASSERT(out.delete_authres == (std::vector<int>{3, 1}));
+        CPPUNIT_ASSERT(r.seen.at(0).authentication_results ==
+                       (std::vector<std::string>{"upstream.example; spf=pass smtp.mailfrom=example.com"}));
+        CPPUNIT_ASSERT(r.seen[0].from_headers == std::vector<std::string>{"a@example.com"});
+        CPPUNIT_ASSERT(r.seen[0].received_spf == std::vector<std::string>{"pass"});
+    }
+
+    // Per-message memory is what evaluate can use: Authentication-Results
+    // of a trusted id or claiming ours (the rest is never believed), the
+    // topmost Received-SPF only (trust.h), values cut just past the limit
+    // of the parser that reads them.
+    void only_usable_headers_kept() {
+        milter::Session s;
+        s.connect(runtime({}), "192.0.2.1");
+        s.mail("<a@example.com>", "");
+        std::string big(mail::kMaxAuthResultsHeader, 'x');
+        for (std::size_t i = 0; i < milter::kMaxCollectedHeaders; ++i) {
+            s.header("Authentication-Results", "other.example; none (" + big + ")");
+            s.header("Received-SPF", "pass (" + big + ")");
+        }
+        s.header("Authentication-Results", "Upstream.Example; none");
+        s.header("Authentication-Results", "mx.example.org/Q; none");
+        s.header("From", "a@example.com (" + big + ")");
+        Recorder r;
+        r.verdict = verdict(dmarc::Status::None, dmarc::Action::Accept, "mx.example.org; dmarc=none");
+        auto out = s.end_of_message("Q", r.fn());
+        const auto& f = r.seen.at(0);
+        CPPUNIT_ASSERT(f.authentication_results ==
+                       (std::vector<std::string>{"Upstream.Example; none", "mx.example.org/Q; none"}));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), f.received_spf.size());
+        CPPUNIT_ASSERT_EQUAL(mail::kMaxReceivedSpfHeader + 1, f.received_spf[0].size());
+        CPPUNIT_ASSERT_EQUAL(mail::kMaxFromHeader + 1, f.from_headers.at(0).size());
+        CPPUNIT_ASSERT(out.delete_authres.empty());
+        CPPUNIT_ASSERT_MESSAGE(out.log_line, out.log_line.find("headers_ignored=0") != std::string::npos);
+    }
+
+    // A misbehaving MTA (or a libmilter bug) calling MAIL, RCPT or header
+    // callbacks before connect: nothing is collected, nothing crashes, and
+    // the session works normally once connected.
+    void stages_before_connect_ignored() {
+        milter::Session s;
+        CPPUNIT_ASSERT_EQUAL(std::string(), s.mail("<a@example.com>", "alice"));
+        s.rcpt("<b@example.net>");
+        s.header("Authentication-Results", "mx.example.org; dkim=pass header.d=example.com");
+        s.header("From", "a@example.com");
+        CPPUNIT_ASSERT(s.runtime() == nullptr);
+        CPPUNIT_ASSERT(s.facts().from_headers.empty());
+        CPPUNIT_ASSERT(s.facts().authentication_results.empty());
+        s.connect(runtime({}), "192.0.2.1");
+        CPPUNIT_ASSERT_EQUAL(std::string("authenticated submission"), s.mail("<a@example.com>", "alice"));
     }
 
     void log_line_only_when_info_is_logged() {

@@ -8,7 +8,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+
+#include "bdb.h"
 #include "common/bounded_child.h"
+#include "common/captured_log.h"
 #include "config.h"
 #include "report/history.h"
 #include "report/store.h"
@@ -54,6 +60,7 @@ class ReportHistoryTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(missing_store);
     CPPUNIT_TEST(flush_while_open);
     CPPUNIT_TEST(writer_limits);
+    CPPUNIT_TEST(failed_reopen_held_back);
     CPPUNIT_TEST(dead_reader_releases_its_lock);
     CPPUNIT_TEST_SUITE_END();
 
@@ -195,6 +202,51 @@ public:
             CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.stored, count_in_child(*cfg));
             CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.dropped, writer->dropped());
         }
+    }
+
+    // The environment panics under the writer (DB_RUNRECOVERY, as when
+    // another process recovers it) and its directory cannot be opened again:
+    // each batch is dropped and counted, but the store is reopened (and the
+    // failure logged) once per hold-back period, not once per batch.
+    void failed_reopen_held_back() {
+        testing::ScratchDir dir;
+        std::string home = dir.path() + "/h";
+        auto cfg = config_in(home, "report_dir");
+        std::string error;
+        auto writer = report::open_history_writer(*cfg, error, {1024 * 1024, 1, std::chrono::milliseconds(1)});
+        CPPUNIT_ASSERT_MESSAGE(error, writer != nullptr);
+        writer->record(testing::sample_evaluation(1));
+        writer->flush();
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), writer->dropped());
+        CPPUNIT_ASSERT_EQUAL(0, panic_in_child(home));
+        CPPUNIT_ASSERT_EQUAL(0, std::rename(home.c_str(), (home + ".old").c_str()));
+        std::ofstream(home) << "not a directory\n";
+
+        testing::CapturedLog log;
+        for (int t = 2; t <= 6; ++t) {  // five batches
+            writer->record(testing::sample_evaluation(t));
+            writer->flush();
+        }
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(5), writer->dropped());
+        auto lines = log.lines();
+        auto reopens = std::count_if(lines.begin(), lines.end(),
+                                     [](const std::string& l) { return l.find("cannot reopen") != std::string::npos; });
+        CPPUNIT_ASSERT_EQUAL(std::ptrdiff_t(1), reopens);
+    }
+
+    // Sets the panic flag of the environment at `home` from a child process
+    // (DB_REGISTER: one handle per process); the child's exit status.
+    static int panic_in_child(const std::string& home) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            bdb::Status status;
+            auto env = bdb::Environment::open(home, status);
+            int rc = env ? env->get()->set_flags(env->get(), DB_PANIC_ENVIRONMENT, 1) : 1;
+            _exit(rc == 0 ? 0 : 1);
+        }
+        int status = -1;
+        waitpid(pid, &status, 0);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     }
 
     // DB_REGISTER allows one environment handle per process: read from a

@@ -4,6 +4,7 @@
 // how often DNS and HTTPS were asked.
 #include <cppunit/extensions/HelperMacros.h>
 
+#include "common/captured_log.h"
 #include "fake_resolver.h"
 #include "fake_sts.h"
 #include "sts/cache.h"
@@ -54,6 +55,19 @@ public:
         enforce(max_age);
         get();
         advance(later);
+    }
+    // A cached enforce policy for `domain` (record id "one") that expires in
+    // an hour: within sts_refresh_before_expiry, due for the periodic refresh.
+    void due_row(const std::string& domain) {
+        sts::CacheRow row;
+        row.domain = domain;
+        row.inserted = row.last_update = row.last_use = row.last_checked = clock.seconds();
+        row.valid_until = row.inserted + seconds(3600);
+        row.record_id = "one";
+        row.policy.mode = Mode::Enforce;
+        row.policy.max_age = 3600;
+        row.policy_text = "mode: enforce\n";
+        CPPUNIT_ASSERT(cache->put(row).ok());
     }
     int txt_queries() const { return resolver.count(kTxtName, dns::RrType::TXT); }
     int fetches() { return fetcher.count(kDomain); }
@@ -125,6 +139,8 @@ class StsGetTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(dns_failure_on_miss_stores_nothing);
     CPPUNIT_TEST(names_are_normalised);
     CPPUNIT_TEST(refresh_renews_and_drops);
+    CPPUNIT_TEST(refresh_stops_starting_rows);
+    CPPUNIT_TEST(refresh_failures_summed_up);
     CPPUNIT_TEST(refresh_domain_forces_fetch);
     CPPUNIT_TEST_SUITE_END();
 
@@ -399,6 +415,95 @@ public:
         CPPUNIT_ASSERT_EQUAL(1, f.fetcher.count("failing.example"));
         CPPUNIT_ASSERT_EQUAL(0, f.fetcher.count("later.example"));
         CPPUNIT_ASSERT_EQUAL(0, f.fetcher.count("unused.example"));
+    }
+
+    // A stop (SIGTERM) during a refresh: no row is started after `stop` is
+    // set; the fetches already running end. Before, the refresh went through
+    // every row due (with DNS or HTTPS down, a timeout each) before the
+    // daemon could exit. The flag is set by the first fetch; each of the
+    // sts_refresh_concurrency workers may have taken one row by then.
+    void refresh_stops_starting_rows() {
+        Fixture f;
+        const int rows = 40;
+        for (int i = 0; i < rows; ++i) {
+            std::string d = "d" + std::to_string(i) + ".example";
+            f.resolver.txt("_mta-sts." + d, {"v=STSv1; id=one"});
+            f.fetcher.policy(d, Mode::Enforce, 2 * kDay, {"mx." + d}, "mode: enforce\n");  // renewed: not due again
+            f.due_row(d);
+        }
+        std::atomic<bool> stop{false};
+        struct StoppingFetcher : sts::Fetcher {
+            testing::FakeFetcher& inner;
+            std::atomic<bool>& stop;
+            StoppingFetcher(testing::FakeFetcher& i, std::atomic<bool>& s) : inner(i), stop(s) {}
+            sts::FetchResult fetch(std::string_view domain) override {
+                stop = true;
+                return inner.fetch(domain);
+            }
+        } stopping(f.fetcher, stop);
+        testing::LockedResolver locked(f.resolver);
+        for (std::size_t batch : {std::size_t(1), sts::kRefreshBatch}) {
+            const std::string label = "batch " + std::to_string(batch);
+            stop = false;
+            int before = 0;
+            for (int i = 0; i < rows; ++i) before += f.fetcher.count("d" + std::to_string(i) + ".example");
+            auto stats = sts::refresh(locked, stopping, *f.cache, f.clock, f.config, batch, &stop);
+            int fetched = -before;
+            for (int i = 0; i < rows; ++i) fetched += f.fetcher.count("d" + std::to_string(i) + ".example");
+            auto concurrency = static_cast<int>(f.config.integer("sts_refresh_concurrency"));
+            CPPUNIT_ASSERT_MESSAGE(label + ": fetched " + std::to_string(fetched), fetched >= 1 && fetched <= concurrency);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(label, fetched, stats.refreshed);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(label, 0, stats.failed);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(label, 0, stats.dropped);
+            CPPUNIT_ASSERT_MESSAGE(label, stats.stopped);
+        }
+        // Without a stop, the same refresh renews every row left.
+        int renewed = 0;
+        for (int i = 0; i < rows; ++i) renewed += f.fetcher.count("d" + std::to_string(i) + ".example");
+        auto rest = sts::refresh(locked, f.fetcher, *f.cache, f.clock, f.config);
+        CPPUNIT_ASSERT_EQUAL(rows - renewed, rest.refreshed);
+        CPPUNIT_ASSERT(!rest.stopped);
+    }
+
+    // DNS or HTTPS down for every due row: each renewal fails and the cached
+    // policy is kept (RFC 8461 §5.1); one warning sums them up. Before, each
+    // row logged "keeping cached policy" at warning, every sts_refresh_interval.
+    void refresh_failures_summed_up() {
+        Fixture f;
+        const int rows = 30;
+        for (int i = 0; i < rows; ++i) {
+            std::string d = "d" + std::to_string(i) + ".example";
+            if (i % 2)
+                f.resolver.fail("_mta-sts." + d, dns::RrType::TXT, dns::Status::ServFail);
+            else
+                f.resolver.txt("_mta-sts." + d, {"v=STSv1; id=one"});  // no policy to fetch
+            f.due_row(d);
+        }
+        testing::LockedResolver locked(f.resolver);
+        sts::RefreshStats stats;
+        std::vector<std::string> lines;
+        {
+            testing::CapturedLog log;
+            stats = sts::refresh(locked, f.fetcher, *f.cache, f.clock, f.config);
+            lines = log.lines();
+        }
+        CPPUNIT_ASSERT_EQUAL(0, stats.refreshed);
+        CPPUNIT_ASSERT_EQUAL(rows, stats.failed);
+        CPPUNIT_ASSERT_EQUAL(0, stats.dropped);
+        CPPUNIT_ASSERT(stats.first_failure.find("domain=d") == 0);
+        int warnings = 0, summaries = 0;
+        for (const auto& line : lines) {
+            warnings += line.find("warning:") != std::string::npos;
+            summaries += line.find(std::to_string(rows) + " renewals failed, cached policies kept") != std::string::npos;
+        }
+        CPPUNIT_ASSERT_EQUAL(1, warnings);
+        CPPUNIT_ASSERT_EQUAL(1, summaries);
+        auto listing = f.cache->list();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(rows), listing.rows.size());
+        for (const auto& row : listing.rows) {
+            CPPUNIT_ASSERT_MESSAGE(row.domain, row.valid_until == f.clock.seconds() + seconds(3600));
+            CPPUNIT_ASSERT_MESSAGE(row.domain, !row.backoff);
+        }
     }
 
     void refresh_domain_forces_fetch() {
