@@ -75,6 +75,24 @@ int configure(DB_ENV* raw, std::uint64_t cache_bytes) {
     return rc;
 }
 
+// A DB_ENV handle configured and opened with `flags`; on failure `out`
+// stays empty (a handle whose open failed is closed, as Berkeley DB asks).
+int open_handle(const std::string& home, std::uint64_t cache_bytes, std::uint32_t flags, EnvPtr& out) {
+    DB_ENV* raw = nullptr;
+    if (int rc = db_env_create(&raw, 0); rc != 0) return rc;
+    EnvPtr handle(raw);
+    int rc = configure(raw, cache_bytes);
+    if (rc == 0) rc = raw->open(raw, home.c_str(), flags, kFileMode);
+    if (rc == 0) out = std::move(handle);
+    return rc;
+}
+
+// Region files of an environment already exist in `home`.
+bool has_regions(const std::string& home) {
+    struct stat st {};
+    return ::stat((home + "/__db.001").c_str(), &st) == 0;
+}
+
 Status make_dir(const std::string& home) {
     if (::mkdir(home.c_str(), 0750) == 0 || errno == EEXIST) return {};
     return make_status(errno, "mkdir " + home);
@@ -95,13 +113,7 @@ std::shared_ptr<Environment> Environment::open(const std::string& home, Status& 
                                                std::uint64_t cache_bytes) {
     status = make_dir(home);
     if (!status.ok()) return nullptr;
-    DB_ENV* raw = nullptr;
-    if (int rc = db_env_create(&raw, 0); rc != 0) {
-        status = make_status(rc, "db_env_create");
-        return nullptr;
-    }
     std::shared_ptr<Environment> env(new Environment());
-    env->env_.reset(raw);
     env->home_ = home;
     std::string lock_file = home + "/" + kFailchkLockFile;
     env->failchk_fd_ = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, kFileMode);
@@ -109,11 +121,23 @@ std::shared_ptr<Environment> Environment::open(const std::string& home, Status& 
         status = make_status(errno, "open " + lock_file);
         return nullptr;
     }
-    int rc = configure(raw, cache_bytes);
-    if (rc == 0) {
+    int rc = 0;
+    {
         // DB_FAILCHK runs failchk inside open: one process at a time (bdb.h).
         FailchkLock lock(env->failchk_fd_, true);
-        rc = raw->open(raw, home.c_str(), kEnvFlags, kFileMode);
+        rc = open_handle(home, cache_bytes, kEnvFlags, env->env_);
+        if (rc == EINVAL && has_regions(home)) {
+            // Regions made by an earlier version, without a thread table: a
+            // process that joins them with set_isalive fails (EINVAL). A
+            // recovery recreates the regions (DB_RECOVER without
+            // DB_REGISTER always recovers), then the environment is opened
+            // as usual.
+            logging::notice("bdb: " + home + ": environment without a thread table (earlier version): recovering it");
+            EnvPtr recovering;
+            rc = open_handle(home, cache_bytes, kEnvFlags & ~(DB_REGISTER | DB_FAILCHK), recovering);
+            recovering.reset();
+            if (rc == 0) rc = open_handle(home, cache_bytes, kEnvFlags, env->env_);
+        }
     }
     if (rc != 0) {
         status = make_status(rc, "open environment " + home);

@@ -39,6 +39,10 @@
 // daemon's event thread is never held longer than that whatever happens.
 // Limit: a dead process's pid reused by a live process hides the death
 // until that process exits (the lock timeout still bounds every wait).
+// Upgrade: region files made by a version without a thread table cannot be
+// joined with an is-alive callback (EINVAL); open() then recovers the
+// environment once without DB_REGISTER, which recreates the regions (the
+// daemons sharing the home should be stopped for the upgrade), and opens it.
 // Failures are values (Status), never exceptions.
 #pragma once
 

@@ -47,6 +47,7 @@ class StsCacheTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(list_after_in_batches);
     CPPUNIT_TEST(dead_writer_releases_its_lock);
     CPPUNIT_TEST(stuck_writer_times_out_reader);
+    CPPUNIT_TEST(environment_of_an_earlier_version_joined);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -376,6 +377,32 @@ public:
     // wrong moment) holds the row's write lock: the daemon's next get()
     // of that row must return within seconds (failchk aborts the dead
     // transaction), with the row as it was before the dead update.
+    // Region files left by a version that opened the environment without a
+    // thread table (no set_thread_count/set_isalive, no DB_FAILCHK): joining
+    // them with an is-alive callback fails with EINVAL, so an upgraded
+    // daemon could not open its cache; it recovers them instead.
+    void environment_of_an_earlier_version_joined() {
+        testing::ScratchDir dir;
+        CPPUNIT_ASSERT(open_cache(dir.path())->put(make_row("kept.example", sts::Mode::Enforce, 3)).ok());
+        // The regions the daemon left are replaced by old-style ones.
+        for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+            if (entry.path().filename().string().rfind("__db.", 0) == 0) std::filesystem::remove(entry.path());
+        DB_ENV* raw = nullptr;
+        CPPUNIT_ASSERT_EQUAL(0, db_env_create(&raw, 0));
+        bdb::EnvPtr old_style(raw);
+        CPPUNIT_ASSERT_EQUAL(0, raw->open(raw, dir.path().c_str(),
+                                          DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL |
+                                              DB_THREAD | DB_REGISTER | DB_RECOVER,
+                                          bdb::kFileMode));
+        old_style.reset();
+        CPPUNIT_ASSERT(std::filesystem::exists(dir.path() + "/__db.001"));
+        auto cache = open_cache(dir.path());
+        auto kept = cache->get("kept.example");
+        CPPUNIT_ASSERT(kept.status == RowStatus::Found);
+        CPPUNIT_ASSERT(sts::encode_row(*kept.row) == sts::encode_row(make_row("kept.example", sts::Mode::Enforce, 3)));
+        CPPUNIT_ASSERT(cache->put(make_row("new.example", sts::Mode::Testing, 4)).ok());
+    }
+
     void dead_writer_releases_its_lock() {
         testing::ScratchDir dir;
         CPPUNIT_ASSERT(open_cache(dir.path())->put(make_row("a.example", sts::Mode::Enforce, 7)).ok());
