@@ -146,11 +146,10 @@ void Session::header(std::string_view name, std::string_view value) {
         else message_.from_overflow = true;
     } else if (iequals(name, "Authentication-Results")) {
         ++message_.authres_count;
-        // Only what names our own id is kept (RFC 8601 §5), with the ';' or
-        // '/' that must follow it checked at end of message.
+        // Only what names our own id is kept (RFC 8601 §5); whether it is
+        // bound to this queue id is known at end of message.
         std::string id = authserv_id_of(value);
-        const std::string& own = runtime_->authserv_id;
-        bool ours = id.size() >= own.size() && iequals(std::string_view(id).substr(0, own.size()), own);
+        bool ours = dmarc::names_own_id(id, runtime_->authserv_id);
         // Kept for evaluate only when it may be believed (dmarc/trust.h): a
         // trusted id, or ours (bound to the queue id, known at the end).
         int collected = -1;

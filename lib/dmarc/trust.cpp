@@ -103,11 +103,15 @@ bool forged_own_header(std::string_view header_value, std::string_view queue_id,
     return claims_own_id(id, own_authserv_id(config), queue_id);
 }
 
-bool claims_own_id(std::string_view id, std::string_view own, std::string_view queue_id) {
+bool names_own_id(std::string_view id, std::string_view own) {
     if (own.empty() || id.size() < own.size()) return false;
     if (!domain::iequals(id.substr(0, own.size()), own)) return false;
+    return id.size() == own.size() || id[own.size()] == '/';  // not a different id that shares a prefix
+}
+
+bool claims_own_id(std::string_view id, std::string_view own, std::string_view queue_id) {
+    if (!names_own_id(id, own)) return false;
     if (id.size() == own.size()) return true;  // unbound: arrived with the message
-    if (id[own.size()] != '/') return false;   // a different id that shares a prefix
     // Queue ids are case-sensitive (Postfix long queue ids); compare without
     // case as the authserv-id is: a forger still cannot know the id before
     // the message is queued.

@@ -44,6 +44,10 @@ std::string own_authserv_id(const config::Config& config);
 // believed for the message with this queue id?
 bool trusted_authserv_id(std::string_view id, std::string_view queue_id, const config::Config& config);
 
+// Is the authserv-id `id` our own `own`, bare or with a "/..." suffix (a
+// queue id)? Case-insensitive.
+bool names_own_id(std::string_view id, std::string_view own);
+
 // RFC 8601 §5: is the authserv-id `id` our own `own` either bare or bound to
 // a queue id other than `queue_id` (to any, when queue_id is unknown)? Such a
 // header arrived with the message: it is never believed and the milter
