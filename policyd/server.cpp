@@ -221,9 +221,7 @@ void Server::request(Connection& conn, std::string_view payload) {
     Slot slot;
     slot.seq = conn.next_seq++;
     if (outcome.kind == Dispatcher::Kind::Reply) {
-        slot.ready = true;
-        slot.reply = outcome.reply;
-        conn.slot_bytes += slot.reply.size();
+        make_ready(conn, slot, outcome.reply);
     } else {
         slot.domain = std::move(outcome.domain);
         waits_.emplace(now_ + settings_.miss_wait, WaitRef{conn.id, slot.seq});
@@ -238,10 +236,14 @@ void Server::fill(const WaitRef& ref, std::string_view reply) {
     if (conn.slots.empty() || ref.seq < conn.slots.front().seq) return;
     std::size_t index = static_cast<std::size_t>(ref.seq - conn.slots.front().seq);
     if (index >= conn.slots.size() || conn.slots[index].ready) return;
-    conn.slots[index].ready = true;
-    conn.slots[index].reply = reply;
-    conn.slot_bytes += reply.size();
+    make_ready(conn, conn.slots[index], reply);
     flush(conn);
+}
+
+void Server::make_ready(Connection& conn, Slot& slot, std::string_view reply) {
+    slot.ready = true;
+    slot.reply = reply;
+    conn.slot_bytes += reply.size();
 }
 
 void Server::take_ready(Connection& conn) {
@@ -371,11 +373,7 @@ void Server::drain() {
     // fetch had failed.
     for (auto& [id, conn] : connections_)
         for (auto& slot : conn.slots)
-            if (!slot.ready) {
-                slot.ready = true;
-                slot.reply = sts::kReplyNotFound;
-                conn.slot_bytes += slot.reply.size();
-            }
+            if (!slot.ready) make_ready(conn, slot, sts::kReplyNotFound);
     std::vector<std::uint64_t> ids;
     for (auto& [id, conn] : connections_) ids.push_back(id);
     for (auto id : ids)

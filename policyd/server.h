@@ -122,6 +122,7 @@ private:
     void fill(const WaitRef& ref, std::string_view reply);
     void flush(Connection& conn);
     bool send_out(Connection& conn);  // false: connection closed
+    static void make_ready(Connection& conn, Slot& slot, std::string_view reply);  // counted in slot_bytes
     void take_ready(Connection& conn);  // ready replies at the front of slots -> out
     static bool backlogged(const Connection& conn) {
         return conn.out.size() - conn.out_sent + conn.slot_bytes >= kOutputHighWater;
