@@ -119,7 +119,6 @@ Dispatcher::Memo& Dispatcher::remember(std::string_view key, std::string domain,
     Memo memo;
     std::string reply = sts::cached_reply(lookup, domain, options);
     netstring::append(memo.framed, reply);
-    memo.reply_at = memo.framed.size() - reply.size() - 1;
     memo.domain = std::move(domain);
     memo.answer = answer_name(reply);
     memo.state = lookup.state;

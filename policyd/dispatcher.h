@@ -142,15 +142,15 @@ private:
     struct Memo {
         std::string domain;
         std::string framed;       // the reply as a netstring, as it goes out
-        std::size_t reply_at = 0;  // where the reply starts in `framed`
         std::string_view answer;  // answer_name(reply())
         sts::CacheState state = sts::CacheState::Miss;
         bool revalidate_due = false;
         std::chrono::seconds age{0};  // at `stored`
         std::chrono::steady_clock::time_point stored;
         HitSummary::Handle hit;  // this domain's counter in hits_
-        std::string_view reply() const {
-            return std::string_view(framed).substr(reply_at, framed.size() - reply_at - 1);
+        std::string_view reply() const {  // "<length>:<reply>,"
+            std::size_t at = framed.find(':') + 1;
+            return std::string_view(framed).substr(at, framed.size() - at - 1);
         }
     };
     // Heterogeneous lookup: a request's key is found without copying it.
