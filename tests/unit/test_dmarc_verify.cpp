@@ -5,7 +5,6 @@
 // number of DNS queries.
 #include <cppunit/extensions/HelperMacros.h>
 
-#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -16,6 +15,7 @@
 #include "dmarc/psl.h"
 #include "dmarc/record.h"
 #include "dmarc/verify.h"
+#include "common/scratch_dir.h"
 #include "fake_resolver.h"
 
 namespace {
@@ -245,11 +245,8 @@ public:
     // A list file is read once and shared by every message until it
     // changes (it was read for every message: a few ms each).
     void psl_loaded_once_per_file_version() {
-        char path[] = "/tmp/mtaguard-psl-XXXXXX";
-        int fd = mkstemp(path);
-        CPPUNIT_ASSERT(fd >= 0);
-        close(fd);
-        std::ofstream(path) << "// ===BEGIN ICANN DOMAINS===\nzz\n// ===END ICANN DOMAINS===\n";
+        testing::ScratchDir dir;
+        std::string path = dir.file("psl.dat", "// ===BEGIN ICANN DOMAINS===\nzz\n// ===END ICANN DOMAINS===\n");
         auto cfg = make_config({"dmarc_discovery=psl", std::string("public_suffix_list=") + path});
         auto first = dmarc::PublicSuffixList::shared(*cfg);
         auto again = dmarc::PublicSuffixList::shared(*cfg);
@@ -262,7 +259,7 @@ public:
         CPPUNIT_ASSERT(changed != first);
         CPPUNIT_ASSERT_EQUAL(std::string("a.b.zz"), changed->orgdomain("a.b.zz"));
         CPPUNIT_ASSERT_EQUAL(std::string("b.zz"), first->orgdomain("a.b.zz"));  // a message holding the old list keeps it
-        std::remove(path);
+        std::remove(path.c_str());
         auto gone = dmarc::PublicSuffixList::shared(*cfg);  // not kept when it cannot be loaded
         CPPUNIT_ASSERT(!gone->ok());
         CPPUNIT_ASSERT(gone->error().find(path) != std::string::npos);
@@ -273,15 +270,11 @@ public:
 
     // public_suffix_list names a file; a file that cannot be loaded is a temperror.
     void psl_file() {
-        char path[] = "/tmp/mtaguard-psl-XXXXXX";
-        int fd = mkstemp(path);
-        CPPUNIT_ASSERT(fd >= 0);
-        close(fd);
-        std::ofstream(path) << "// ===BEGIN ICANN DOMAINS===\nzz\nco.zz\n// ===END ICANN DOMAINS===\n";
+        testing::ScratchDir dir;
+        std::string path = dir.file("psl.dat", "// ===BEGIN ICANN DOMAINS===\nzz\nco.zz\n// ===END ICANN DOMAINS===\n");
         FakeResolver dns;
         auto cfg = make_config({"dmarc_discovery=psl", std::string("public_suffix_list=") + path});
         auto o = dmarc::orgdomain("a.b.co.zz", dns, *cfg);
-        std::remove(path);
         CPPUNIT_ASSERT(o.ok);
         CPPUNIT_ASSERT_EQUAL(std::string("b.co.zz"), o.domain);
         auto missing = make_config({"dmarc_discovery=psl", "public_suffix_list=/nonexistent/psl.dat"});
