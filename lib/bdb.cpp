@@ -16,8 +16,7 @@ namespace bdb {
 namespace {
 
 constexpr std::uint32_t kEnvFlags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG |
-                                    DB_INIT_MPOOL | DB_THREAD | DB_REGISTER | DB_RECOVER |
-                                    DB_FAILCHK;
+                                    DB_INIT_MPOOL | DB_THREAD | DB_REGISTER | DB_RECOVER;
 
 void log_bdb_error(const DB_ENV*, const char* prefix, const char* message) {
     logging::error(std::string(prefix ? prefix : "bdb") + ": " + message);
@@ -123,7 +122,7 @@ std::shared_ptr<Environment> Environment::open(const std::string& home, Status& 
     }
     int rc = 0;
     {
-        // DB_FAILCHK runs failchk inside open: one process at a time (bdb.h).
+        // One process opens (and so recovers) at a time, as failchk runs (bdb.h).
         FailchkLock lock(env->failchk_fd_, true);
         rc = open_handle(home, cache_bytes, kEnvFlags, env->env_);
         if (rc == EINVAL && has_regions(home)) {
@@ -134,7 +133,7 @@ std::shared_ptr<Environment> Environment::open(const std::string& home, Status& 
             // as usual.
             logging::notice("bdb: " + home + ": environment without a thread table (earlier version): recovering it");
             EnvPtr recovering;
-            rc = open_handle(home, cache_bytes, kEnvFlags & ~(DB_REGISTER | DB_FAILCHK), recovering);
+            rc = open_handle(home, cache_bytes, kEnvFlags & ~DB_REGISTER, recovering);
             recovering.reset();
             if (rc == 0) rc = open_handle(home, cache_bytes, kEnvFlags, env->env_);
         }

@@ -24,9 +24,7 @@
 // reader of that row would wait forever. The Berkeley DB 5.3 remedy
 // ("Architecting Transactional Data Store applications"): a thread table
 // (set_thread_count, kThreadCount), an is-alive callback (a process is alive
-// while kill(pid, 0) succeeds or fails with EPERM), DB_FAILCHK at open (a
-// dead registered process is cleaned by failchk instead of a recovery that
-// panics every live process), and a watchdog thread per Environment that
+// while kill(pid, 0) succeeds or fails with EPERM), and a watchdog thread per Environment that
 // calls failchk every kWatchdogInterval: the dead process's transaction is
 // aborted, its read locks released, and the blocked reader resumes. The
 // watchdog never touches a database, so it cannot wait on such a lock. The
@@ -39,6 +37,9 @@
 // daemon's event thread is never held longer than that whatever happens.
 // Limit: a dead process's pid reused by a live process hides the death
 // until that process exits (the lock timeout still bounds every wait).
+// Not DB_FAILCHK at open: a process opening the environment after one died
+// inside the library holding a region mutex waited on that mutex for ever
+// (StsCacheDurabilityTest hung); DB_REGISTER|DB_RECOVER recovers instead.
 // Upgrade: region files made by a version without a thread table cannot be
 // joined with an is-alive callback (EINVAL); open() then recovers the
 // environment once without DB_REGISTER, which recreates the regions (the
