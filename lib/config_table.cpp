@@ -80,6 +80,8 @@ constexpr Param kParams[] = {
      "maximum number of concurrent socketmap connections"},
     {"sts_tlsrpt_attributes", Type::Bool, "no", 0, 0, "",
      "add Postfix >= 3.10 TLSRPT attributes (policy_type, policy_domain, ...) to replies"},
+    {"sts_policy_failure", Type::Bool, "no", 0, 0, "",
+     "yes: a domain whose MTA-STS record was found but whose policy could not be fetched gets policy_failure (Postfix >= 3.10 defers its mail) instead of NOTFOUND"},
     {"sts_ca_file", Type::Path, "", 0, 0, "",
      "CA bundle for verifying mta-sts.<domain> certificates; empty: the system trust store"},
     {"sts_connect_timeout", Type::Duration, "10s", 100, 5 * kMin, "",

@@ -30,7 +30,8 @@ constexpr std::string_view kReplyTempCache = "TEMP policy cache error";
 Settings Settings::from(const config::Config& config) {
     Settings s;
     s.map_name = config.str("policyd_map_name");
-    s.tlsrpt_attributes = config.boolean("sts_tlsrpt_attributes");
+    s.reply.tlsrpt_attributes = config.boolean("sts_tlsrpt_attributes");
+    s.reply.policy_failure = config.boolean("sts_policy_failure");
     s.miss_wait = config.duration("policyd_miss_wait");
     s.idle_timeout = config.duration("policyd_idle_timeout");
     s.max_connections = static_cast<std::size_t>(config.integer("policyd_max_connections"));
@@ -82,11 +83,12 @@ Dispatcher::Outcome Dispatcher::handle(std::string_view payload, const WaitRef& 
             return out;
         }
         if (lookup.state == sts::CacheState::Miss) {
-            if (!held(key.domain, now)) return miss(key.domain, ref, config, settings);
-            // A recent fetch failed and left nothing to answer from (kMissRetry).
+            const std::string* reply = held(key.domain, now);
+            if (!reply) return miss(key.domain, ref, config, settings);
+            // A recent fetch left nothing in the cache to answer from (kMissRetry).
             HitSummary::Handle handle;
-            hits_.count_domain(key.domain, "notfound", "miss-held", std::chrono::seconds(0), handle);
-            out.reply = sts::kReplyNotFound;
+            hits_.count_domain(key.domain, answer_name(*reply), "miss-held", std::chrono::seconds(0), handle);
+            out.reply = *reply;
             return out;
         }
         memo = &remember(request->key, std::move(key.domain), lookup, settings, now);
@@ -114,10 +116,8 @@ Dispatcher::Memo* Dispatcher::remembered(std::string_view key, std::chrono::stea
 Dispatcher::Memo& Dispatcher::remember(std::string_view key, std::string domain, const sts::Lookup& lookup,
                                        const Settings& settings, std::chrono::steady_clock::time_point now) {
     if (memo_.size() >= kMaxMemo) memo_.clear();
-    sts::ReplyOptions options;
-    options.tlsrpt_attributes = settings.tlsrpt_attributes;
     Memo memo;
-    std::string reply = sts::cached_reply(lookup, domain, options);
+    std::string reply = sts::cached_reply(lookup, domain, settings.reply);
     netstring::append(memo.framed, reply);
     memo.domain = std::move(domain);
     memo.answer = answer_name(reply);
@@ -141,8 +141,9 @@ Dispatcher::Outcome Dispatcher::miss(const std::string& domain, const WaitRef& r
     Outcome out;
     auto flight = flights_.find(domain);
     if (flight == flights_.end()) {
-        bool tlsrpt = settings.tlsrpt_attributes;
-        bool queued = fetchers_.submit([this, domain, config, tlsrpt] { run_get(domain, config, tlsrpt, false); });
+        sts::ReplyOptions options = settings.reply;
+        bool queued =
+            fetchers_.submit([this, domain, config, options] { run_get(domain, config, options, false); });
         if (!queued) {
             logging::warning("lookup " + logging::fields({{"domain", domain},
                                                           {"answer", "notfound"},
@@ -170,29 +171,29 @@ Dispatcher::Outcome Dispatcher::miss(const std::string& domain, const WaitRef& r
 void Dispatcher::revalidate(const std::string& domain, const std::shared_ptr<const config::Config>& config,
                             std::chrono::steady_clock::time_point now) {
     if (revalidating_.count(domain) || flights_.count(domain) || held(domain, now)) return;
-    if (revalidators_.submit([this, domain, config] { run_get(domain, config, false, true); }))
+    if (revalidators_.submit([this, domain, config] { run_get(domain, config, sts::ReplyOptions{}, true); }))
         revalidating_.insert(domain);
 }
 
-void Dispatcher::hold(const std::string& domain, std::chrono::steady_clock::time_point until) {
+void Dispatcher::hold(const std::string& domain, std::chrono::steady_clock::time_point until, std::string reply) {
     if (held_.size() >= kMaxMemo && !held_.count(domain)) {
         auto oldest = std::min_element(held_.begin(), held_.end(),
-                                       [](const auto& a, const auto& b) { return a.second < b.second; });
+                                       [](const auto& a, const auto& b) { return a.second.until < b.second.until; });
         held_.erase(oldest);
     }
-    held_[domain] = until;
+    held_[domain] = Hold{until, std::move(reply)};
 }
 
-bool Dispatcher::held(const std::string& domain, std::chrono::steady_clock::time_point now) {
+const std::string* Dispatcher::held(const std::string& domain, std::chrono::steady_clock::time_point now) {
     auto it = held_.find(domain);
-    if (it == held_.end()) return false;
-    if (now < it->second) return true;
+    if (it == held_.end()) return nullptr;
+    if (now < it->second.until) return &it->second.reply;
     held_.erase(it);
-    return false;
+    return nullptr;
 }
 
 void Dispatcher::run_get(const std::string& domain, const std::shared_ptr<const config::Config>& config,
-                         bool tlsrpt, bool background) {
+                         const sts::ReplyOptions& options, bool background) {
     auto start = std::chrono::steady_clock::now();
     Done done;
     done.domain = domain;
@@ -203,9 +204,7 @@ void Dispatcher::run_get(const std::string& domain, const std::shared_ptr<const 
         done.result = sts::GetResult{};
         done.result.detail = std::string("exception: ") + e.what();
     }
-    sts::ReplyOptions options;
-    options.tlsrpt_attributes = tlsrpt;
-    done.reply = sts::policy_reply(done.result.policy, done.result.policy_text, domain, options);
+    done.reply = sts::result_reply(done.result, domain, options);
     done.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
     done.miss_retry = std::min<std::chrono::seconds>(
         kMissRetry, std::chrono::duration_cast<std::chrono::seconds>(config->duration("sts_backoff")));
@@ -230,13 +229,16 @@ void Dispatcher::drain(const Deliver& deliver) {
         forget(d.domain);
         if (d.background) {
             revalidating_.erase(d.domain);
-            if (d.result.fallback) hold(d.domain, now + kRevalidateRetry);
+            // Failed, or its new policy not stored: the row is due again at once.
+            if (d.result.fallback || !d.result.stored)
+                hold(d.domain, now + kRevalidateRetry, std::string(sts::kReplyNotFound));
             log_done(d, 0);
             continue;
         }
-        // RFC 8461 §5: no policy; a backoff row answers from now on, or,
-        // when none was stored (DNS down), kMissRetry holds the next fetch.
-        if (!d.result.policy) hold(d.domain, now + d.miss_retry);
+        // A stored row answers from now on (RFC 8461 §5: a backoff row when
+        // there is no policy); when there is none (DNS down, or storing
+        // failed), kMissRetry holds the next fetch and this reply answers.
+        if (!d.result.policy || !d.result.stored) hold(d.domain, now + d.miss_retry, d.reply);
         std::vector<WaitRef> waiters;
         if (auto it = flights_.find(d.domain); it != flights_.end()) {
             waiters = std::move(it->second);

@@ -43,6 +43,7 @@
 #include "hit_summary.h"
 #include "source.h"
 #include "sts/get.h"
+#include "sts/reply.h"
 #include "workers.h"
 
 namespace policyd {
@@ -70,13 +71,15 @@ inline constexpr std::size_t kMaxMemo = 2048;
 // and a warning each, for as long as DNS is down). At most kMaxMemo domains
 // are held back; when full, the oldest hold ends early.
 inline constexpr auto kRevalidateRetry = sts::kRevalidateInterval;
-// A fetch for a miss that ended without a policy normally leaves a backoff
-// row (sts_backoff) that answers the next requests; a temporary DNS failure
-// leaves none (lib/sts/get.cpp: try again later). Such a domain is not
-// fetched again before kMissRetry (or sts_backoff when shorter): its requests
-// are answered NOTFOUND at once (RFC 8461 §5), not with one DNS query, one
-// wait of up to policyd_miss_wait and one log line each for as long as DNS is
-// down. Shorter than sts_backoff's default: a DNS outage is often brief. Held
+// A fetch for a miss normally leaves a row (policy or backoff) that answers
+// the next requests; a temporary DNS failure leaves none (lib/sts/get.cpp:
+// try again later), and neither does a row that could not be written (disk
+// full, database error). Such a domain is not fetched again before
+// kMissRetry (or sts_backoff when shorter): its requests get that fetch's
+// reply at once (NOTFOUND after a DNS failure, RFC 8461 §5; the fetched
+// policy when only storing it failed), not one DNS query, one wait of up to
+// policyd_miss_wait and one log line each for as long as the trouble lasts.
+// Shorter than sts_backoff's default: a DNS outage is often brief. Held
 // domains share the map and bound of kRevalidateRetry's holds, so a domain
 // whose policy expires while its revalidation is held is not fetched before
 // that hold ends either (it is answered NOTFOUND, as after a failed fetch).
@@ -85,7 +88,7 @@ inline constexpr auto kMissRetry = std::chrono::seconds(60);
 // What the daemon reads from the configuration snapshot on every request.
 struct Settings {
     std::string map_name;
-    bool tlsrpt_attributes = false;
+    sts::ReplyOptions reply;
     std::chrono::milliseconds miss_wait{0};
     std::chrono::milliseconds idle_timeout{0};
     std::size_t max_connections = 0;
@@ -167,11 +170,13 @@ private:
                  const std::shared_ptr<const config::Config>& config, const Settings& settings);
     void revalidate(const std::string& domain, const std::shared_ptr<const config::Config>& config,
                     std::chrono::steady_clock::time_point now);
-    // No network work for `domain` (revalidation or miss fetch) before `until`.
-    void hold(const std::string& domain, std::chrono::steady_clock::time_point until);
-    bool held(const std::string& domain, std::chrono::steady_clock::time_point now);
-    void run_get(const std::string& domain, const std::shared_ptr<const config::Config>& config, bool tlsrpt,
-                 bool background);
+    // No network work for `domain` (revalidation or miss fetch) before
+    // `until`; a miss for it is answered `reply` meanwhile.
+    void hold(const std::string& domain, std::chrono::steady_clock::time_point until, std::string reply);
+    // The reply a miss gets while `domain` is held, nullptr when it is not.
+    const std::string* held(const std::string& domain, std::chrono::steady_clock::time_point now);
+    void run_get(const std::string& domain, const std::shared_ptr<const config::Config>& config,
+                 const sts::ReplyOptions& options, bool background);
     void log_done(const Done& done, std::size_t waiters) const;
 
     PolicySource& source_;
@@ -179,7 +184,11 @@ private:
     HitSummary hits_;
     std::unordered_map<std::string, std::vector<WaitRef>> flights_;  // event thread only
     std::unordered_set<std::string> revalidating_;                   // event thread only
-    std::unordered_map<std::string, std::chrono::steady_clock::time_point> held_;  // failed: retry after
+    struct Hold {
+        std::chrono::steady_clock::time_point until;
+        std::string reply;
+    };
+    std::unordered_map<std::string, Hold> held_;  // event thread only
     std::unordered_map<std::string, Memo, KeyHash, std::equal_to<>> memo_;  // event thread only, by KEY
     std::mutex done_mutex_;
     std::vector<Done> done_;  // workers -> event thread

@@ -16,6 +16,7 @@ Answer answer(std::string_view key, dns::Resolver& resolver, Fetcher& fetcher, P
     out.domain = k.domain;
     ReplyOptions options;
     options.tlsrpt_attributes = config.boolean("sts_tlsrpt_attributes");
+    options.policy_failure = config.boolean("sts_policy_failure");
     Lookup lookup = lookup_cached(k.domain, cache, clock);
     out.cache_state = lookup.state;
     if (lookup.state != CacheState::Miss) {
@@ -25,7 +26,7 @@ Answer answer(std::string_view key, dns::Resolver& resolver, Fetcher& fetcher, P
     GetResult result = get(k.domain, resolver, fetcher, cache, clock, config);
     out.fetched = true;
     out.detail = result.detail;
-    out.reply = policy_reply(result.policy, result.policy_text, k.domain, options);
+    out.reply = result_reply(result, k.domain, options);
     return out;
 }
 

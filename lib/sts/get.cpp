@@ -57,10 +57,12 @@ std::optional<CacheRow> found_row(RowRead read) {
     return std::move(read.row);
 }
 
-void log_store_failure(const bdb::Status& status, std::string_view key) {
+// True when stored; a failure is logged.
+bool stored(const bdb::Status& status, std::string_view key) {
     if (!status.ok())
         logging::error("sts cache: storing failed: " +
                        logging::fields({{"domain", key}, {"error", status.error}}));
+    return status.ok();
 }
 
 // Seed: a lookup marks the row used; at most once per kLastUseGranularity, unflushed.
@@ -74,7 +76,7 @@ void mark_used(PolicyCache& cache, const CacheRow& row, Seconds now, bool checke
             return true;
         },
         true);
-    log_store_failure(status, row.domain);
+    stored(status, row.domain);
 }
 
 // A new row carrying over `prev`'s insertion time (and last use when not a use).
@@ -122,24 +124,27 @@ GetResult store_backoff(Ctx& c, const std::string& key, const std::optional<Cach
     row.policy.max_age = static_cast<std::uint32_t>((row.valid_until - c.now).count());
     row.failure = failure;
     row.failure_reason = reason;
-    log_store_failure(c.cache.put(row), key);
     GetResult r;
+    r.stored = stored(c.cache.put(row), key);
     r.cache_state = state;
     r.failure = failure;
+    if (!row.record_id.empty()) r.policy_failure = failure;
     r.failure_reason = std::move(reason);
     r.detail = std::move(detail);
     return r;
 }
 
-CacheRow store_policy(Ctx& c, const std::string& key, const std::optional<CacheRow>& prev,
-                      const std::string& record_id, FetchResult& fetched, bool used) {
+GetResult store_policy(Ctx& c, const std::string& key, const std::optional<CacheRow>& prev,
+                       const std::string& record_id, FetchResult& fetched, bool used, CacheState state) {
     CacheRow row = base_row(key, prev, c.now, used);
     row.valid_until = c.now + seconds(fetched.policy.max_age);  // RFC 8461 §3.2 max_age
     row.record_id = record_id;
     row.policy = std::move(fetched.policy);
     row.policy_text = std::move(fetched.text);
-    log_store_failure(c.cache.put(row), key);
-    return row;
+    bool ok = stored(c.cache.put(row), key);
+    GetResult r = policy_result(row, state, "fetched policy id=" + record_id);
+    r.stored = ok;
+    return r;
 }
 
 // Fetch for a TXT record just discovered. On failure, keep `cached` when it
@@ -147,10 +152,7 @@ CacheRow store_policy(Ctx& c, const std::string& key, const std::optional<CacheR
 GetResult fetch_and_store(Ctx& c, const std::string& key, const std::optional<CacheRow>& prev,
                           const Discovery& found, bool used, CacheState state) {
     FetchResult fetched = c.fetcher.fetch(key);
-    if (fetched.ok()) {
-        CacheRow row = store_policy(c, key, prev, found.record.id, fetched, used);
-        return policy_result(row, state, "fetched policy id=" + found.record.id);
-    }
+    if (fetched.ok()) return store_policy(c, key, prev, found.record.id, fetched, used, state);
     std::string detail = "policy fetch failed: " + fetched.error;
     if (prev && !prev->backoff && usable(*prev, c.now)) {
         if (used) mark_used(c.cache, *prev, c.now, true);
@@ -226,7 +228,7 @@ Lookup lookup_cached(std::string_view domain, PolicyCache& cache, Clock& clock) 
     mark_used(cache, *row, now, false);
     if (row->backoff) {
         out.state = CacheState::Backoff;
-        out.last_failure = row->failure;
+        if (!row->record_id.empty()) out.policy_failure = row->failure;
         return out;
     }
     out.state = CacheState::Fresh;
@@ -256,6 +258,7 @@ GetResult get(std::string_view domain, dns::Resolver& resolver, Fetcher& fetcher
     GetResult r;
     r.cache_state = CacheState::Backoff;
     r.failure = row->failure;
+    if (!row->record_id.empty()) r.policy_failure = row->failure;
     r.failure_reason = row->failure_reason;
     r.detail = "backing off after a recent failure";
     return r;

@@ -70,7 +70,9 @@ struct Lookup {
     std::chrono::seconds age{0};       // since the policy was fetched
     bool revalidate_due = false;       // Fresh: the TXT id should be checked in the background
                                        // (last checked kRevalidateInterval ago or more)
-    FetchFailure last_failure = FetchFailure::None;  // Backoff: why (for TLSRPT policy_failure)
+    // Backoff: why a domain that publishes an _mta-sts record has no policy
+    // (None when it publishes none): Postfix's policy_failure= (sts/reply.h).
+    FetchFailure policy_failure = FetchFailure::None;
 };
 
 inline constexpr std::chrono::seconds kRevalidateInterval{300};
@@ -87,6 +89,13 @@ struct GetResult {
     FetchFailure failure = FetchFailure::None;  // fetch failure behind a missing policy
     std::string failure_reason;
     bool fallback = false;  // policy is the cached one kept after a failed revalidation
+    // No policy although the domain's _mta-sts record was found (its fetch
+    // failed or is backed off): why, for Postfix's policy_failure=
+    // (sts/reply.h). None when there is a policy, no record, or DNS failed.
+    FetchFailure policy_failure = FetchFailure::None;
+    // False when the outcome (policy or backoff row) could not be written to
+    // the cache (disk full, database error): the next lookup misses again.
+    bool stored = true;
     std::string detail;  // one line for the log
 };
 

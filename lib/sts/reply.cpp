@@ -135,8 +135,6 @@ std::string policy_reply(const std::optional<Policy>& policy, std::string_view p
     if (!options.tlsrpt_attributes || !safe_host(domain)) return reply;
 
     std::string attributes = " policy_type=sts policy_domain=" + std::string(domain) + patterns;
-    if (!options.policy_failure.empty() && safe_host(options.policy_failure))
-        attributes += " policy_failure=" + std::string(options.policy_failure);
     std::string strings;
     for (const auto& line : policy_lines(*policy, policy_text))
         if (safe_policy_string(line)) strings += " { policy_string = " + line + " }";
@@ -154,9 +152,25 @@ std::string_view cache_state_name(CacheState state) {
     return "miss";
 }
 
+std::string no_policy_reply(FetchFailure failure, std::string_view domain, const ReplyOptions& options) {
+    // RFC 8461 §3.3: without a valid policy, deliver as if there were none;
+    // sts_policy_failure instead has Postfix >= 3.10 fail the policy
+    // (TLSRPT_README: "forces MTA-STS policy enforcement to fail").
+    if (!options.policy_failure || failure == FetchFailure::None || !safe_host(domain))
+        return std::string(kReplyNotFound);
+    return "OK secure policy_type=sts policy_domain=" + std::string(domain) +
+           " policy_failure=" + std::string(failure_name(failure));
+}
+
 std::string cached_reply(const Lookup& lookup, std::string_view domain, const ReplyOptions& options) {
+    if (lookup.state == CacheState::Backoff) return no_policy_reply(lookup.policy_failure, domain, options);
     if (lookup.state != CacheState::Fresh) return std::string(kReplyNotFound);
     return policy_reply(lookup.policy, lookup.policy_text, domain, options);
+}
+
+std::string result_reply(const GetResult& result, std::string_view domain, const ReplyOptions& options) {
+    if (!result.policy) return no_policy_reply(result.policy_failure, domain, options);
+    return policy_reply(result.policy, result.policy_text, domain, options);
 }
 
 }  // namespace sts

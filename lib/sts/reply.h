@@ -11,12 +11,21 @@
 //
 // With TLSRPT attributes (Postfix >= 3.10 TLSRPT_README, "MTA-STS Support via
 // smtp_tls_policy_maps"): policy_type=sts policy_domain=D, one
-// mx_host_pattern=P per "mx:", one { policy_string = LINE } per policy line
-// and policy_failure=TYPE when the caller reports one. Postfix splits the
-// reply on white space and reads name=value pairs, so nothing from a policy
-// may carry white space, '=', '{' or '}' into the reply: mx patterns must be
-// LDH host names (optionally "*."), policy lines with '{', '}', '=' or a
-// control character are dropped (RFC 8461 §3.2 lines never need them).
+// mx_host_pattern=P per "mx:", one { policy_string = LINE } per policy line.
+// Postfix splits the reply on white space and reads name=value pairs, so
+// nothing from a policy may carry white space, '=', '{' or '}' into the
+// reply: mx patterns must be LDH host names (optionally "*."), policy lines
+// with '{', '}', '=' or a control character are dropped (RFC 8461 §3.2 lines
+// never need them).
+//
+// With policy failures (sts_policy_failure = yes): a domain that publishes an
+// _mta-sts record but has no policy because its fetch failed gets
+//   OK secure policy_type=sts policy_domain=D policy_failure=TYPE
+// (TYPE an RFC 8460 §4.3.2.2 result type): Postfix >= 3.10 fails the TLS
+// policy for it, defers the mail and reports the failure to the domain's
+// TLSRPT address. This departs from RFC 8461 §3.3 (deliver as if there were
+// no policy) and is off by default; a valid cached policy kept after a
+// failed refetch is never reported as a failure (RFC 8461 §3.3 keeps it).
 // Limits: a reply stays within kMaxReplySize (Postfix socketmap_max_reply_size);
 // policy_string attributes are dropped first when it would not.
 #pragma once
@@ -65,8 +74,8 @@ struct Key {
 Key classify_key(std::string_view key);
 
 struct ReplyOptions {
-    bool tlsrpt_attributes = false;   // sts_tlsrpt_attributes
-    std::string_view policy_failure;  // RFC 8460 §4.3 result type, "" for none
+    bool tlsrpt_attributes = false;  // sts_tlsrpt_attributes
+    bool policy_failure = false;     // sts_policy_failure
 };
 
 // The reply for `domain` (A-label) given the policy that applies (nullopt: no
@@ -75,10 +84,17 @@ struct ReplyOptions {
 std::string policy_reply(const std::optional<Policy>& policy, std::string_view policy_text,
                          std::string_view domain, const ReplyOptions& options);
 
+// The reply for a domain without a policy: NOTFOUND, or the policy_failure
+// reply above when options.policy_failure and `failure` is not None.
+std::string no_policy_reply(FetchFailure failure, std::string_view domain, const ReplyOptions& options);
+
 // The reply for what the cache holds (sts::lookup_cached): a fresh policy as
 // policy_reply() says, a backoff row as no policy (RFC 8461 §3.3). Not for
 // CacheState::Miss (nothing to answer yet).
 std::string cached_reply(const Lookup& lookup, std::string_view domain, const ReplyOptions& options);
+
+// The reply for what sts::get() found.
+std::string result_reply(const GetResult& result, std::string_view domain, const ReplyOptions& options);
 
 // "fresh", "backoff", "miss" (logs, --json).
 std::string_view cache_state_name(CacheState state);

@@ -3,7 +3,7 @@
 // returns, call counts, and a gate that holds fetches until a test opens it.
 // A finished fetch of an enforce/testing policy fills the "cache" as the
 // engine does; a failed revalidation (fallback: the cached policy kept)
-// leaves the cached answer as it was.
+// leaves the cached answer as it was, and so does a result not stored.
 #pragma once
 
 #include <condition_variable>
@@ -89,7 +89,8 @@ public:
         changed_.notify_all();
         changed_.wait(lock, [&] { return gate_open_; });
         sts::GetResult result = fetch_.count(d) ? fetch_[d] : sts::GetResult{};
-        if (result.policy && !result.fallback) {  // a kept policy leaves the row as it was, still due
+        // A kept policy leaves the row as it was, still due; an unstored one leaves none.
+        if (result.policy && !result.fallback && result.stored) {
             sts::Lookup fresh;
             fresh.state = sts::CacheState::Fresh;
             fresh.policy = result.policy;

@@ -125,6 +125,7 @@ class PolicydDaemonTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(postmap_reads_our_replies);
     CPPUNIT_TEST(testing_none_probes);
     CPPUNIT_TEST(fetch_failure_then_backoff);
+    CPPUNIT_TEST(policy_failure_from_a_real_fetch);
     CPPUNIT_TEST(tlsrpt_attributes_from_fetched_text);
     CPPUNIT_TEST(kill9_restart_serves_cache);
     CPPUNIT_TEST(sighup_reload_and_sigterm);
@@ -186,6 +187,29 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), c->ask("mta-sts broken.test"));
         std::string log = read_file(w.log_);
         CPPUNIT_ASSERT_MESSAGE(log, log.find("lookup domain=broken.test answer=notfound cache=miss"
+                                             " fetch_failure=sts-webpki-invalid") != std::string::npos);
+    }
+
+    // sts_policy_failure = yes: the same failed fetch (a real HTTPS server
+    // whose certificate names another host) answered with policy_failure=,
+    // at once to the waiting request, then from the backoff row, and by
+    // `mtaguard sts answer`; a domain without a record still gets NOTFOUND.
+    void policy_failure_from_a_real_fetch() {
+        World w("enforce.test", kEnforceText, {"sts_policy_failure = yes"});
+        const std::string kFailure =
+            "OK secure policy_type=sts policy_domain=broken.test policy_failure=sts-webpki-invalid";
+        auto c = w.client();
+        CPPUNIT_ASSERT_EQUAL(kFailure, c->ask("mta-sts broken.test"));
+        CPPUNIT_ASSERT_EQUAL(kFailure, c->ask("mta-sts broken.test"));
+        CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), c->ask("mta-sts none.test"));
+        CPPUNIT_ASSERT_EQUAL(kEnforceReply, c->ask("mta-sts enforce.test"));
+        auto a = w.tool({"sts", "answer", "--json", "broken.test"});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(a.err, 0, a.status);  // an OK reply: Postfix applies (fails) it
+        json::Value j = harness::tool_json(a);
+        CPPUNIT_ASSERT_EQUAL(std::string("backoff"), j["cache"].as_string());
+        CPPUNIT_ASSERT_EQUAL(kFailure, j["reply"].as_string());
+        std::string log = read_file(w.log_);
+        CPPUNIT_ASSERT_MESSAGE(log, log.find("lookup domain=broken.test answer=secure cache=miss"
                                              " fetch_failure=sts-webpki-invalid") != std::string::npos);
     }
 

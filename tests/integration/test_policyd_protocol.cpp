@@ -101,6 +101,8 @@ class PolicydProtocolTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(revalidation_in_background);
     CPPUNIT_TEST(failed_revalidation_held_back);
     CPPUNIT_TEST(failed_miss_held_back);
+    CPPUNIT_TEST(unstored_policy_held);
+    CPPUNIT_TEST(policy_failure_on);
     CPPUNIT_TEST(idle_connection_closed);
     CPPUNIT_TEST(max_connections);
     CPPUNIT_TEST(out_of_descriptors_at_accept);
@@ -121,7 +123,7 @@ public:
         source_->set_cached("testing.example", testing_mode);
         sts::Lookup backoff;
         backoff.state = sts::CacheState::Backoff;
-        backoff.last_failure = sts::FetchFailure::FetchError;
+        backoff.policy_failure = sts::FetchFailure::FetchError;
         source_->set_cached("backoff.example", backoff);
     }
 
@@ -337,33 +339,88 @@ public:
     // revalidation forgets the remembered answer, so the next requests read
     // the row again and find it due; no second revalidation may start
     // before kRevalidateRetry, or every request would start one.
+    // A revalidation that kept the cached policy (DNS or HTTPS trouble) or
+    // fetched a new one it could not store (disk full) leaves the row due:
+    // without a hold every request would start the next one.
     void failed_revalidation_held_back() {
         const std::string kOld = "OK secure match=mx.old.example servername=hostname";
-        source_->set_cached("old.example", fresh({"mx.old.example"}, true));
         sts::GetResult kept = fetched(sts::Mode::Enforce, {"mx.old.example"});
         kept.cache_state = sts::CacheState::Fresh;
         kept.fallback = true;
         kept.failure = sts::FetchFailure::FetchError;
         kept.failure_reason = "dns-failure";
-        source_->set_fetch("old.example", kept);
+        sts::GetResult unstored = fetched(sts::Mode::Enforce, {"mx.new.example"});
+        unstored.cache_state = sts::CacheState::Fresh;
+        unstored.stored = false;
         RunningServer server(*source_, {});
         auto client = server.client();
-        CPPUNIT_ASSERT_EQUAL(kOld, client->ask("mta-sts old.example"));
-        source_->wait_gets_done("old.example", 1);
-        int lookups = source_->lookups("old.example");
-        for (int i = 0; i < 40; ++i) {
-            CPPUNIT_ASSERT_EQUAL(kOld, client->ask("mta-sts old.example"));
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        for (const auto& [domain, result] : {std::pair{"kept.example", kept}, std::pair{"unstored.example", unstored}}) {
+            source_->set_cached(domain, fresh({"mx.old.example"}, true));
+            source_->set_fetch(domain, result);
+            const std::string ask = std::string("mta-sts ") + domain;
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(domain, kOld, client->ask(ask));
+            source_->wait_gets_done(domain, 1);
+            int lookups = source_->lookups(domain);
+            for (int i = 0; i < 40; ++i) {
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(domain, kOld, client->ask(ask));
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
+            CPPUNIT_ASSERT_MESSAGE(domain, source_->lookups(domain) > lookups);  // the due row was read again
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(domain, 1, source_->gets(domain));
         }
-        CPPUNIT_ASSERT(source_->lookups("old.example") > lookups);  // the due row was read again
-        CPPUNIT_ASSERT_EQUAL(1, source_->gets("old.example"));
-        // Another domain's revalidation is not held back by it.
+        // Another domain's revalidation is not held back by them.
         source_->set_cached("other.example", fresh({"mx.other.example"}, true));
         source_->set_fetch("other.example", fetched(sts::Mode::Enforce, {"mx.other.example"}));
         CPPUNIT_ASSERT_EQUAL(std::string("OK secure match=mx.other.example servername=hostname"),
                              client->ask("mta-sts other.example"));
         source_->wait_gets_done("other.example", 1);
         CPPUNIT_ASSERT_EQUAL(1, source_->gets("other.example"));
+    }
+
+    // A miss whose policy was fetched but could not be stored (disk full,
+    // database error) is still a miss for the next request. Its requests get
+    // the fetched reply for kMissRetry instead of one fetch each.
+    void unstored_policy_held() {
+        sts::GetResult unstored = fetched(sts::Mode::Enforce, {"mx.full.example"});
+        unstored.stored = false;
+        source_->set_fetch("full.example", unstored);
+        RunningServer server(*source_, {"policyd_miss_wait=90s"});
+        auto client = server.client();
+        for (int i = 0; i < 20; ++i)
+            CPPUNIT_ASSERT_EQUAL(std::string("OK secure match=mx.full.example servername=hostname"),
+                                 client->ask("mta-sts full.example"));
+        CPPUNIT_ASSERT_EQUAL(1, source_->gets("full.example"));
+        CPPUNIT_ASSERT_EQUAL(20, source_->lookups("full.example"));  // still no row
+    }
+
+    // sts_policy_failure = yes: a domain that publishes an _mta-sts record
+    // but whose policy could not be fetched gets policy_failure= (Postfix
+    // TLSRPT_README) instead of NOTFOUND, from a backoff row, from a failed
+    // miss (to its waiters and, held, to the requests after it); a miss that
+    // failed on DNS (no record seen) still gets NOTFOUND.
+    void policy_failure_on() {
+        sts::GetResult webpki;
+        webpki.failure = sts::FetchFailure::WebPkiInvalid;
+        webpki.policy_failure = sts::FetchFailure::WebPkiInvalid;
+        webpki.failure_reason = "certificate-expired";
+        source_->set_fetch("badcert.example", webpki);
+        sts::GetResult down;
+        down.failure = sts::FetchFailure::FetchError;
+        down.failure_reason = "dns-temporary-failure";
+        source_->set_fetch("down.example", down);
+        RunningServer server(*source_, {"policyd_miss_wait=90s", "sts_policy_failure=yes"});
+        auto client = server.client();
+        CPPUNIT_ASSERT_EQUAL(std::string("OK secure policy_type=sts policy_domain=backoff.example"
+                                         " policy_failure=sts-policy-fetch-error"),
+                             client->ask("mta-sts backoff.example"));
+        const std::string kBadCert =
+            "OK secure policy_type=sts policy_domain=badcert.example policy_failure=sts-webpki-invalid";
+        CPPUNIT_ASSERT_EQUAL(kBadCert, client->ask("mta-sts badcert.example"));
+        CPPUNIT_ASSERT_EQUAL(kBadCert, client->ask("mta-sts badcert.example"));
+        CPPUNIT_ASSERT_EQUAL(1, source_->gets("badcert.example"));
+        CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), client->ask("mta-sts down.example"));
+        CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), client->ask("mta-sts testing.example"));
+        CPPUNIT_ASSERT_EQUAL(kSecure, client->ask("mta-sts example.com"));
     }
 
     // DNS down on a miss: the engine stores nothing (lib/sts/get.cpp miss(),
@@ -560,6 +617,7 @@ public:
                       " { policy_string = mode: enforce } { policy_string = mx: mx1.example.com }"
                       " { policy_string = mx: *.example.net } { policy_string = max_age: 86400 }",
             client->ask("mta-sts example.com"));
+        // Attributes alone do not make a failure a policy (sts_policy_failure = no).
         CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), client->ask("mta-sts backoff.example"));
     }
 

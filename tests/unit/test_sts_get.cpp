@@ -108,13 +108,21 @@ void expect_policy(const std::string& label, const sts::GetResult& r, Mode mode,
     CPPUNIT_ASSERT_MESSAGE(label + ": state", r.cache_state == state);
     CPPUNIT_ASSERT_EQUAL_MESSAGE(label + ": fallback", fallback, r.fallback);
     CPPUNIT_ASSERT_MESSAGE(label + ": text", !r.policy_text.empty());
+    // A policy, even a kept one after a failed refetch, is never a policy failure.
+    CPPUNIT_ASSERT_MESSAGE(label + ": policy failure", r.policy_failure == FetchFailure::None);
+    CPPUNIT_ASSERT_MESSAGE(label + ": stored", r.stored);
 }
 
+// policy_failure: what Postfix's policy_failure= would say (only for a
+// domain whose _mta-sts record was found).
 void expect_no_policy(const std::string& label, const sts::GetResult& r, CacheState state,
-                      FetchFailure failure, const std::string& reason) {
+                      FetchFailure failure, const std::string& reason,
+                      FetchFailure policy_failure = FetchFailure::None) {
     CPPUNIT_ASSERT_MESSAGE(label + ": no policy", !r.policy.has_value());
     CPPUNIT_ASSERT_MESSAGE(label + ": state", r.cache_state == state);
     CPPUNIT_ASSERT_MESSAGE(label + ": failure", r.failure == failure);
+    CPPUNIT_ASSERT_MESSAGE(label + ": policy failure", r.policy_failure == policy_failure);
+    CPPUNIT_ASSERT_MESSAGE(label + ": stored", r.stored);
     CPPUNIT_ASSERT_EQUAL_MESSAGE(label + ": reason", reason, r.failure_reason);
     CPPUNIT_ASSERT_MESSAGE(label + ": detail", !r.detail.empty());
 }
@@ -296,18 +304,18 @@ public:
         f.fetcher.fail(kDomain, FetchFailure::FetchError, "http-status-404");
         auto r = f.get();
         expect_no_policy("backoff", r, CacheState::Miss, FetchFailure::FetchError,
-                         "http-status-404");
+                         "http-status-404", FetchFailure::FetchError);
         f.expect_row("backoff", {true, "abc", Mode::None, 0, 300, 0, 0, FetchFailure::FetchError,
                                  "http-status-404"});
         f.advance(299);
         auto again = f.get();
         expect_no_policy("in backoff", again, CacheState::Backoff, FetchFailure::FetchError,
-                         "http-status-404");
+                         "http-status-404", FetchFailure::FetchError);
         CPPUNIT_ASSERT_EQUAL(1, f.txt_queries());
         CPPUNIT_ASSERT_EQUAL(1, f.fetches());
         auto look = sts::lookup_cached(kDomain, *f.cache, f.clock);
         CPPUNIT_ASSERT(look.state == CacheState::Backoff);
-        CPPUNIT_ASSERT(look.last_failure == FetchFailure::FetchError);
+        CPPUNIT_ASSERT(look.policy_failure == FetchFailure::FetchError);
         CPPUNIT_ASSERT(!look.policy.has_value());
     }
 
@@ -334,6 +342,7 @@ public:
         f.advance(10);
         expect_no_policy("cached absence", f.get(), CacheState::Backoff, FetchFailure::None,
                          "no-sts-record");
+        CPPUNIT_ASSERT(sts::lookup_cached(kDomain, *f.cache, f.clock).policy_failure == FetchFailure::None);
         CPPUNIT_ASSERT_EQUAL(1, f.txt_queries());
     }
 

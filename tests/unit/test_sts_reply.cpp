@@ -56,7 +56,8 @@ class StsReplyTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(keys);
     CPPUNIT_TEST(reply_table);
     CPPUNIT_TEST(tlsrpt_attributes);
-    CPPUNIT_TEST(tlsrpt_rebuilt_lines_and_failure);
+    CPPUNIT_TEST(tlsrpt_rebuilt_lines);
+    CPPUNIT_TEST(policy_failure_replies);
     CPPUNIT_TEST(injection_refused);
     CPPUNIT_TEST(size_bound);
     CPPUNIT_TEST(cached);
@@ -116,19 +117,76 @@ public:
                                                "example.com", opt));
     }
 
-    void tlsrpt_rebuilt_lines_and_failure() {
+    void tlsrpt_rebuilt_lines() {
         sts::ReplyOptions opt;
         opt.tlsrpt_attributes = true;
-        opt.policy_failure = "sts-policy-fetch-error";
+        opt.policy_failure = true;  // a policy is never a failure
         auto p = make_policy(sts::Mode::Enforce, {"mx.example.org"});
         p.extensions = {{"ext_a", "1"}};
         CPPUNIT_ASSERT_EQUAL(
             std::string("OK secure match=mx.example.org servername=hostname policy_type=sts"
                         " policy_domain=example.org mx_host_pattern=mx.example.org"
-                        " policy_failure=sts-policy-fetch-error { policy_string = version: STSv1 }"
+                        " { policy_string = version: STSv1 }"
                         " { policy_string = mode: enforce } { policy_string = mx: mx.example.org }"
                         " { policy_string = max_age: 604800 } { policy_string = ext_a: 1 }"),
             sts::policy_reply(p, "", "example.org", opt));
+    }
+
+    // sts_policy_failure: a domain with an _mta-sts record whose policy could
+    // not be fetched (Postfix TLSRPT_README policy_failure); off: RFC 8461 §3.3.
+    void policy_failure_replies() {
+        sts::ReplyOptions off;
+        sts::ReplyOptions on;
+        on.policy_failure = true;
+        const struct {
+            sts::FetchFailure failure;
+            const char* name;
+        } failures[] = {{sts::FetchFailure::FetchError, "sts-policy-fetch-error"},
+                        {sts::FetchFailure::PolicyInvalid, "sts-policy-invalid"},
+                        {sts::FetchFailure::WebPkiInvalid, "sts-webpki-invalid"}};
+        for (const auto& f : failures) {
+            CPPUNIT_ASSERT_EQUAL(std::string("OK secure policy_type=sts policy_domain=example.org policy_failure=") +
+                                     f.name,
+                                 sts::no_policy_reply(f.failure, "example.org", on));
+            CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), sts::no_policy_reply(f.failure, "example.org", off));
+        }
+        // No record (or DNS trouble): no policy, nothing failed.
+        CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "),
+                             sts::no_policy_reply(sts::FetchFailure::None, "example.org", on));
+        // A domain that cannot go into an attribute.
+        CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "),
+                             sts::no_policy_reply(sts::FetchFailure::FetchError, "a b=c", on));
+
+        // From the cache: a backoff row; a fresh policy stays a policy.
+        sts::Lookup backoff;
+        backoff.state = sts::CacheState::Backoff;
+        backoff.policy_failure = sts::FetchFailure::WebPkiInvalid;
+        CPPUNIT_ASSERT_EQUAL(std::string("OK secure policy_type=sts policy_domain=example.org"
+                                         " policy_failure=sts-webpki-invalid"),
+                             sts::cached_reply(backoff, "example.org", on));
+        CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), sts::cached_reply(backoff, "example.org", off));
+        sts::Lookup fresh;
+        fresh.state = sts::CacheState::Fresh;
+        fresh.policy = make_policy(sts::Mode::Enforce, {"mx.example.org"});
+        CPPUNIT_ASSERT_EQUAL(std::string("OK secure match=mx.example.org servername=hostname"),
+                             sts::cached_reply(fresh, "example.org", on));
+
+        // From a fetch: failed; kept cached policy (fallback) applies as is.
+        sts::GetResult failed;
+        failed.failure = sts::FetchFailure::PolicyInvalid;
+        failed.policy_failure = sts::FetchFailure::PolicyInvalid;
+        CPPUNIT_ASSERT_EQUAL(std::string("OK secure policy_type=sts policy_domain=example.org"
+                                         " policy_failure=sts-policy-invalid"),
+                             sts::result_reply(failed, "example.org", on));
+        sts::GetResult dns_down;
+        dns_down.failure = sts::FetchFailure::FetchError;  // logged, but no record was seen
+        CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), sts::result_reply(dns_down, "example.org", on));
+        sts::GetResult kept;
+        kept.policy = make_policy(sts::Mode::Enforce, {"mx.example.org"});
+        kept.fallback = true;
+        kept.failure = sts::FetchFailure::FetchError;
+        CPPUNIT_ASSERT_EQUAL(std::string("OK secure match=mx.example.org servername=hostname"),
+                             sts::result_reply(kept, "example.org", on));
     }
 
     void injection_refused() {
@@ -152,10 +210,7 @@ public:
         // Every pattern unsafe: no usable policy.
         CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "),
                              sts::policy_reply(make_policy(sts::Mode::Enforce, {"a b"}), "", "example.com", opt));
-        // An unsafe failure name or domain never reaches the reply.
-        opt.policy_failure = "x y";
-        std::string r2 = sts::policy_reply(make_policy(sts::Mode::Enforce, {"mx.example.com"}), "", "example.com", opt);
-        CPPUNIT_ASSERT(r2.find("policy_failure") == std::string::npos);
+        // An unsafe domain never reaches the reply.
         std::string r3 = sts::policy_reply(make_policy(sts::Mode::Enforce, {"mx.example.com"}), "", "a=b", opt);
         CPPUNIT_ASSERT_EQUAL(std::string("OK secure match=mx.example.com servername=hostname"), r3);
 
@@ -190,8 +245,12 @@ public:
                              sts::cached_reply(fresh, "example.com", opt));
         sts::Lookup backoff = fresh;  // a stale policy in a backoff row is never applied
         backoff.state = sts::CacheState::Backoff;
-        backoff.last_failure = sts::FetchFailure::FetchError;
+        backoff.policy_failure = sts::FetchFailure::FetchError;
         CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), sts::cached_reply(backoff, "example.com", opt));
+        opt.policy_failure = true;  // even then, never the stale policy
+        CPPUNIT_ASSERT_EQUAL(std::string("OK secure policy_type=sts policy_domain=example.com"
+                                         " policy_failure=sts-policy-fetch-error"),
+                             sts::cached_reply(backoff, "example.com", opt));
         sts::Lookup miss;
         CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), sts::cached_reply(miss, "example.com", opt));
     }
