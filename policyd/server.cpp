@@ -224,19 +224,27 @@ void Server::request(Connection& conn, std::string_view payload) {
         make_ready(conn, slot, outcome.reply);
     } else {
         slot.domain = std::move(outcome.domain);
-        waits_.emplace(now_ + settings_.miss_wait, WaitRef{conn.id, slot.seq});
+        slot.wait = waits_.emplace(now_ + settings_.miss_wait, WaitRef{conn.id, slot.seq});
     }
     conn.slots.push_back(std::move(slot));
 }
 
-void Server::fill(const WaitRef& ref, std::string_view reply) {
+Server::Slot* Server::waiting_slot(const WaitRef& ref) {
     auto it = connections_.find(ref.connection);
-    if (it == connections_.end()) return;
-    Connection& conn = it->second;
-    if (conn.slots.empty() || ref.seq < conn.slots.front().seq) return;
-    std::size_t index = static_cast<std::size_t>(ref.seq - conn.slots.front().seq);
-    if (index >= conn.slots.size() || conn.slots[index].ready) return;
-    make_ready(conn, conn.slots[index], reply);
+    if (it == connections_.end()) return nullptr;
+    auto& slots = it->second.slots;
+    if (slots.empty() || ref.seq < slots.front().seq) return nullptr;
+    std::size_t index = static_cast<std::size_t>(ref.seq - slots.front().seq);
+    if (index >= slots.size() || slots[index].ready) return nullptr;
+    return &slots[index];
+}
+
+void Server::fill(const WaitRef& ref, std::string_view reply) {
+    Slot* slot = waiting_slot(ref);
+    if (!slot) return;
+    waits_.erase(slot->wait);
+    Connection& conn = connections_.at(ref.connection);
+    make_ready(conn, *slot, reply);
     flush(conn);
 }
 
@@ -319,7 +327,9 @@ void Server::close(std::uint64_t id, std::string_view why) {
     if (it == connections_.end()) return;
     logging::debug("connection closed: " + std::string(why));
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, it->second.fd.get(), nullptr);
-    connections_.erase(it);  // closes the descriptor; its waits expire harmlessly
+    for (const auto& slot : it->second.slots)
+        if (!slot.ready && !slot.domain.empty()) waits_.erase(slot.wait);
+    connections_.erase(it);  // closes the descriptor
     if (listener_paused_) listen(true);  // a descriptor is free again
 }
 
@@ -344,14 +354,12 @@ void Server::handle_signals() {
 void Server::expire_waits(Clock::time_point now) {
     while (!waits_.empty() && waits_.begin()->first <= now) {
         WaitRef ref = waits_.begin()->second;
-        waits_.erase(waits_.begin());
-        auto it = connections_.find(ref.connection);
-        if (it == connections_.end()) continue;
-        auto& slots = it->second.slots;
-        if (slots.empty() || ref.seq < slots.front().seq) continue;
-        std::size_t index = static_cast<std::size_t>(ref.seq - slots.front().seq);
-        if (index >= slots.size() || slots[index].ready) continue;
-        logging::info("lookup " + logging::fields({{"domain", slots[index].domain},
+        Slot* slot = waiting_slot(ref);
+        if (!slot) {  // not expected: fill() and close() take their entries out
+            waits_.erase(waits_.begin());
+            continue;
+        }
+        logging::info("lookup " + logging::fields({{"domain", slot->domain},
                                                    {"answer", "notfound"},
                                                    {"cache", "miss"},
                                                    {"reason", "policyd_miss_wait expired, fetch continues"}}));

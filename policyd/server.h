@@ -93,11 +93,14 @@ public:
 
 private:
     using Clock = std::chrono::steady_clock;
+    // Requests waiting on a fetch, by when policyd_miss_wait ends for them.
+    using Waits = std::multimap<Clock::time_point, WaitRef>;
     struct Slot {
         std::uint64_t seq = 0;
         bool ready = false;
         std::string reply;
         std::string domain;  // while waiting on a fetch
+        Waits::iterator wait;  // while waiting on a fetch: its entry in waits_
     };
     struct Connection {
         Fd fd;
@@ -119,7 +122,8 @@ private:
     void read_from(Connection& conn);
     bool parse(Connection& conn, std::string_view input);  // false: connection closed
     void request(Connection& conn, std::string_view payload);
-    void fill(const WaitRef& ref, std::string_view reply);
+    Slot* waiting_slot(const WaitRef& ref);  // nullptr: answered, or its connection gone
+    void fill(const WaitRef& ref, std::string_view reply);  // the reply a waiting request gets
     void flush(Connection& conn);
     bool send_out(Connection& conn);  // false: connection closed
     static void make_ready(Connection& conn, Slot& slot, std::string_view reply);  // counted in slot_bytes
@@ -147,7 +151,7 @@ private:
     bool stopping_ = false;
     std::uint64_t next_id_;
     std::unordered_map<std::uint64_t, Connection> connections_;
-    std::multimap<Clock::time_point, WaitRef> waits_;
+    Waits waits_;  // exactly the waiting slots' entries
     Clock::time_point now_;  // read once per batch of epoll events
     Clock::time_point next_housekeeping_;
     Clock::time_point next_summary_;
