@@ -51,6 +51,11 @@ Dispatcher::~Dispatcher() { stop(); }
 void Dispatcher::stop() {
     fetchers_.stop();
     revalidators_.stop();
+    // What finished after the last drain (fetches cut short by
+    // cancel_fetches(), among them) is still logged; nobody waits for it.
+    std::lock_guard lock(done_mutex_);
+    for (const auto& d : done_) log_done(d, 0);
+    done_.clear();
 }
 
 Dispatcher::Outcome Dispatcher::handle(std::string_view payload, const WaitRef& ref,

@@ -130,6 +130,8 @@ public:
 
     HitSummary& hits() { return hits_; }
     void forget_all() { memo_.clear(); }  // e.g. after a reload changed the reply settings
+    // The daemon is stopping: fetches in flight end now (PolicySource::cancel).
+    void cancel_fetches() { source_.cancel(); }
     void stop();  // joins the pools; pending fetches are dropped
 
 private:

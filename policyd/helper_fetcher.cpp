@@ -7,6 +7,7 @@
 extern "C" {  // glibc 2.36's <sys/pidfd.h> declares its functions without C linkage for C++
 #include <sys/pidfd.h>
 }
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@ extern "C" {  // glibc 2.36's <sys/pidfd.h> declares its functions without C lin
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <stdexcept>
 
 #include "sts/fetch_wire.h"
 #include "log.h"
@@ -58,6 +60,7 @@ struct HelperFetcher::Exchange {
     sts::FetchResult result;
     bool closed_before_reply = false;  // the helper was gone before it read the request
     bool timed_out = false;
+    bool cancelled = false;
     std::string error;
 };
 
@@ -79,7 +82,24 @@ HelperOptions HelperOptions::from_config(const config::Config& config) {
     return o;
 }
 
-HelperFetcher::HelperFetcher(HelperOptions options) : options_(std::move(options)) {}
+HelperFetcher::HelperFetcher(HelperOptions options)
+    : cancel_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)), options_(std::move(options)) {
+    if (!cancel_) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
+}
+
+bool HelperFetcher::cancelled() {
+    std::lock_guard lock(mutex_);
+    return cancelled_;
+}
+
+void HelperFetcher::cancel() {
+    {
+        std::lock_guard lock(mutex_);
+        cancelled_ = true;
+    }
+    std::uint64_t one = 1;  // never read: stays readable for every exchange
+    [[maybe_unused]] auto n = ::write(cancel_.get(), &one, sizeof(one));
+}
 
 HelperFetcher::~HelperFetcher() {
     for (Child& child : idle_) end(child);
@@ -100,6 +120,7 @@ sts::FetchResult HelperFetcher::fetch(std::string_view domain) {
         bool reused = false;
         std::string error;
         if (!take(child, options, reused, error)) {
+            if (cancelled()) return helper_failure("cancelled", options.program, error);
             logging::error("fetch helper " + options.program + ": " + error);
             return helper_failure("fetch-failed", options.program, error);
         }
@@ -111,7 +132,8 @@ sts::FetchResult HelperFetcher::fetch(std::string_view domain) {
         end(child);
         // A reused helper may have exited on its idle timer just as the
         // request went out: it read nothing, so a fresh one is asked once.
-        if (ex.closed_before_reply && reused && attempt == 0) continue;
+        if (ex.closed_before_reply && reused && attempt == 0 && !ex.cancelled) continue;
+        if (ex.cancelled) return helper_failure("cancelled", options.program, ex.error);
         logging::warning("fetch helper " + options.program + ": " + ex.error +
                          logging::fields({{"domain", std::string(domain)}}));
         return helper_failure(ex.timed_out ? "timeout" : "fetch-failed", options.program, ex.error);
@@ -136,6 +158,10 @@ bool HelperFetcher::take(Child& child, HelperOptions& options, bool& reused, std
     {
         std::lock_guard lock(mutex_);
         options = options_;
+        if (cancelled_) {
+            error = "not started: the daemon is stopping";
+            return false;
+        }
         while (!idle_.empty() && !reused) {
             Child candidate = std::move(idle_.back());
             idle_.pop_back();
@@ -216,7 +242,7 @@ bool HelperFetcher::spawn(const HelperOptions& options, Child& child, std::strin
 }
 
 HelperFetcher::Exchange HelperFetcher::exchange(const Child& child, const std::string& request,
-                                                std::chrono::milliseconds timeout) {
+                                                std::chrono::milliseconds timeout) const {
     Exchange ex;
     if (::send(child.fd.get(), request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
         ex.closed_before_reply = errno == EPIPE || errno == ECONNRESET;
@@ -233,11 +259,16 @@ HelperFetcher::Exchange HelperFetcher::exchange(const Child& child, const std::s
             ex.error = "no reply within " + std::to_string(timeout.count()) + "ms";
             return ex;
         }
-        pollfd p{child.fd.get(), POLLIN, 0};
-        int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+        pollfd p[2] = {{child.fd.get(), POLLIN, 0}, {cancel_.get(), POLLIN, 0}};
+        int ready = ::poll(p, 2, static_cast<int>(left.count()));
         if (ready < 0 && errno == EINTR) continue;
         if (ready < 0) {
             ex.error = std::string("poll: ") + std::strerror(errno);
+            return ex;
+        }
+        if (p[1].revents) {
+            ex.cancelled = true;
+            ex.error = "cancelled: the daemon is stopping";
             return ex;
         }
         if (ready == 0) continue;  // the deadline is checked at the top

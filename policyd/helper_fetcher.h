@@ -12,7 +12,7 @@
 // plus kStartMargin, then kills the helper. Whatever goes wrong with a helper
 // (it cannot be started, dies, hangs, or replies garbage) is a fetch failure
 // of type sts-policy-fetch-error (RFC 8460 §4.3.2.2), reason fetch-failed or
-// timeout, never a crash. The policy text a helper returns is parsed here
+// timeout, never a crash; on cancel() (SIGTERM) a fetch ends at once. The policy text a helper returns is parsed here
 // (RFC 8461 §3.2), not taken on the helper's word.
 //
 // The helper inherits no descriptor but its socket (as standard input and
@@ -68,6 +68,11 @@ public:
     // their fetch is done; later fetches start helpers with these.
     void configure(HelperOptions options);
 
+    // The daemon is stopping: every fetch waiting on a helper ends at once
+    // (the helper is killed; the fetch fails with reason "cancelled") and
+    // later fetches fail without starting one. Any thread.
+    void cancel();
+
 private:
     struct Child {
         pid_t pid = -1;  // for the log only: signalled and awaited through pidfd
@@ -77,13 +82,16 @@ private:
     };
     struct Exchange;
 
+    bool cancelled();
     bool take(Child& child, HelperOptions& options, bool& reused, std::string& error);
     void give_back(Child child);
     static bool spawn(const HelperOptions& options, Child& child, std::string& error);
-    static Exchange exchange(const Child& child, const std::string& request, std::chrono::milliseconds timeout);
+    Exchange exchange(const Child& child, const std::string& request, std::chrono::milliseconds timeout) const;
     static void end(Child& child);
 
+    Fd cancel_;  // eventfd, readable from cancel() on: every exchange polls it
     std::mutex mutex_;
+    bool cancelled_ = false;
     HelperOptions options_;
     unsigned generation_ = 0;
     std::vector<Child> idle_;  // helpers waiting for a request, last used last

@@ -4,7 +4,8 @@
 // on its own thread, logged with its counts. The engine bounds the number of
 // concurrent fetches by sts_refresh_concurrency. stop() wakes the thread and
 // joins it; a refresh already running starts no further row and ends when
-// the fetches it runs end (each bounded by dns_timeout and sts_fetch_timeout).
+// the fetches it runs end (each bounded by dns_timeout and sts_fetch_timeout,
+// and cut short when the server cancels its fetches: PolicySource::cancel).
 #pragma once
 
 #include <atomic>

@@ -375,6 +375,9 @@ void Server::close_idle(Clock::time_point now) {
 }
 
 void Server::drain() {
+    // Nobody waits for a fetch from here on: a fetch that takes up to
+    // sts_fetch_timeout must not hold the stop back.
+    dispatcher_.cancel_fetches();
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener_.get(), nullptr);
     listener_.reset();
     // RFC 8461 §5: a request still waiting on a fetch is answered as if the

@@ -8,7 +8,10 @@
 //                    revalidation (sts::get): may take up to the fetch timeouts.
 //   refresh()        the periodic refresher (sts::refresh); starts no further
 //                    row once `stop` is true.
-// All three may run at the same time on different threads.
+//   cancel()         the daemon is stopping: fetches in flight end now, and
+//                    what they end with is not stored (a cancelled fetch is
+//                    no failure of the domain); get() fetches nothing after.
+// All of them may run at the same time on different threads.
 #pragma once
 
 #include <atomic>
@@ -25,6 +28,7 @@ public:
     virtual sts::Lookup lookup_cached(std::string_view domain) = 0;
     virtual sts::GetResult get(std::string_view domain, const config::Config& config) = 0;
     virtual sts::RefreshStats refresh(const config::Config& config, const std::atomic<bool>& stop) = 0;
+    virtual void cancel() = 0;
 };
 
 }  // namespace policyd

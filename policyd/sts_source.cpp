@@ -1,6 +1,7 @@
 // sts_source: see sts_source.h.
 #include "sts_source.h"
 
+#include <atomic>
 #include <stdexcept>
 
 #include "dns.h"
@@ -25,11 +26,15 @@ public:
     // reload reach the helpers started from then on.
     sts::GetResult get(std::string_view domain, const config::Config& config) override {
         fetcher_->configure(HelperOptions::from_config(config));
-        return sts::get(domain, *resolver_, *fetcher_, *cache_, clock_, config);
+        return sts::get(domain, *resolver_, *fetcher_, *cache_, clock_, config, &cancelled_);
     }
     sts::RefreshStats refresh(const config::Config& config, const std::atomic<bool>& stop) override {
         fetcher_->configure(HelperOptions::from_config(config));
         return sts::refresh(*resolver_, *fetcher_, *cache_, clock_, config, sts::kRefreshBatch, &stop);
+    }
+    void cancel() override {
+        cancelled_ = true;
+        fetcher_->cancel();
     }
 
 private:
@@ -37,6 +42,7 @@ private:
     std::unique_ptr<dns::Resolver> resolver_;
     std::unique_ptr<HelperFetcher> fetcher_;
     sts::SystemClock clock_;  // stateless: shared by every thread
+    std::atomic<bool> cancelled_{false};
 };
 
 }  // namespace

@@ -154,6 +154,14 @@ GetResult fetch_and_store(Ctx& c, const std::string& key, const std::optional<Ca
     FetchResult fetched = c.fetcher.fetch(key);
     if (fetched.ok()) return store_policy(c, key, prev, found.record.id, fetched, used, state);
     std::string detail = "policy fetch failed: " + fetched.error;
+    if (c.stopping()) {
+        // Most likely cut short by the stop itself: no fact about the domain.
+        GetResult r;
+        r.cache_state = state;
+        r.stored = false;
+        r.detail = detail + " (stopping: not stored)";
+        return r;
+    }
     if (prev && !prev->backoff && usable(*prev, c.now)) {
         if (used) mark_used(c.cache, *prev, c.now, true);
         return fallback_result(c, *prev, state, fetched.failure, fetched.failure_reason, detail);
@@ -240,10 +248,10 @@ Lookup lookup_cached(std::string_view domain, PolicyCache& cache, Clock& clock) 
 }
 
 GetResult get(std::string_view domain, dns::Resolver& resolver, Fetcher& fetcher,
-              PolicyCache& cache, Clock& clock, const config::Config& config) {
+              PolicyCache& cache, Clock& clock, const config::Config& config, const std::atomic<bool>* stop) {
     auto key = key_of(domain);
     if (!key) return invalid_domain();
-    Ctx c{resolver, fetcher, cache, config, now_of(clock)};
+    Ctx c{resolver, fetcher, cache, config, now_of(clock), stop};
     auto row = found_row(cache.get(*key));
     switch (state_of(row, c.now)) {
         case CacheState::Miss:
@@ -307,6 +315,7 @@ void refresh_batch(Ctx& c, CacheListing& batch, RefreshStats& stats) {
                 ++refreshed;
                 continue;
             }
+            if (!r.policy && c.stopping()) continue;  // cut short by the stop, not a failure
             ++failed;
             std::lock_guard lock(first_mutex);
             if (stats.first_failure.empty())

@@ -99,8 +99,12 @@ struct GetResult {
     std::string detail;  // one line for the log
 };
 
+// `stop` (optional): once true, a fetch that fails is taken as cut short by
+// the caller stopping (mtaguard-policyd cancels its helpers on SIGTERM), not
+// as a failure of the domain: nothing is stored (no backoff row), the result
+// has no policy and stored = false.
 GetResult get(std::string_view domain, dns::Resolver& resolver, Fetcher& fetcher, PolicyCache& cache,
-              Clock& clock, const config::Config& config);
+              Clock& clock, const config::Config& config, const std::atomic<bool>* stop = nullptr);
 
 struct RefreshStats {
     int refreshed = 0;
@@ -116,7 +120,8 @@ struct RefreshStats {
 // sts_refresh_interval would flood the log). When `stop` is given and becomes true (the
 // daemon is stopping), no further row is started: with DNS or HTTPS down a
 // refresh of many rows takes a DNS or fetch timeout per row, and a stop must
-// not wait for all of them, only for the fetches already running.
+// not wait for all of them, only for the fetches already running (whose
+// failures are then not stored, as for get()).
 RefreshStats refresh(dns::Resolver& resolver, Fetcher& fetcher, PolicyCache& cache, Clock& clock,
                      const config::Config& config, std::size_t batch = kRefreshBatch,
                      const std::atomic<bool>* stop = nullptr);

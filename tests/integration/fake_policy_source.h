@@ -1,6 +1,7 @@
 // fake_policy_source: a PolicySource for driving the real server over real
 // sockets without DNS or HTTPS: cached answers per domain, what a fetch
-// returns, call counts, and a gate that holds fetches until a test opens it.
+// returns, call counts, and a gate that holds fetches until a test opens it
+// (or the server cancels its fetches).
 // A finished fetch of an enforce/testing policy fills the "cache" as the
 // engine does; a failed revalidation (fallback: the cached policy kept)
 // leaves the cached answer as it was, and so does a result not stored.
@@ -104,10 +105,25 @@ public:
 
     sts::RefreshStats refresh(const config::Config&, const std::atomic<bool>&) override { return {}; }
 
+    // As the engine's: fetches held at the gate end now.
+    void cancel() override {
+        {
+            std::lock_guard lock(mutex_);
+            cancelled_ = true;
+            gate_open_ = true;
+        }
+        changed_.notify_all();
+    }
+    bool cancelled() {
+        std::lock_guard lock(mutex_);
+        return cancelled_;
+    }
+
 private:
     std::mutex mutex_;
     std::condition_variable changed_;
     bool gate_open_ = true;
+    bool cancelled_ = false;
     std::map<std::string, sts::Lookup> cached_;
     std::map<std::string, sts::GetResult> fetch_;
     std::map<std::string, int> lookups_;

@@ -129,6 +129,7 @@ class PolicydDaemonTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(tlsrpt_attributes_from_fetched_text);
     CPPUNIT_TEST(kill9_restart_serves_cache);
     CPPUNIT_TEST(sighup_reload_and_sigterm);
+    CPPUNIT_TEST(sigterm_cancels_fetch_in_flight);
     CPPUNIT_TEST(check_only);
     CPPUNIT_TEST(sts_answer_tool);
     CPPUNIT_TEST_SUITE_END();
@@ -278,6 +279,36 @@ public:
         CPPUNIT_ASSERT_MESSAGE(log, log.find("stopped") != std::string::npos);
         struct stat st {};
         CPPUNIT_ASSERT(::stat(w.socket_.c_str(), &st) != 0);  // socket removed
+    }
+
+    // SIGTERM while a miss waits on a policy server that holds its answer
+    // back for 40 s (sts_fetch_timeout 10 s): the daemon answers NOTFOUND,
+    // cancels the fetch (its helper killed) and exits; the cancelled fetch
+    // leaves no row (not the backoff row a fetch that timed out would: the
+    // domain did not fail).
+    void sigterm_cancels_fetch_in_flight() {
+        World w("enforce.test", kEnforceText);
+        harness::HttpsResponse slow = harness::text_plain(kEnforceText);
+        slow.delay = std::chrono::seconds(40);
+        w.https_->route("/.well-known/mta-sts.txt", slow);
+        auto c = w.client();
+        c->send("mta-sts enforce.test");
+        bool asked = harness::wait_until([&] { return w.https_->requests() == 1; }, std::chrono::seconds(10));
+        CPPUNIT_ASSERT(asked);
+        auto helpers = w.helpers();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), helpers.size());
+        ::kill(w.daemon_->pid(), SIGTERM);
+        CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), c->read_reply());
+        CPPUNIT_ASSERT_EQUAL(std::string("<closed>"), c->read_reply());
+        while (w.daemon_->running()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        CPPUNIT_ASSERT(!harness::alive(helpers[0]));
+        std::string log = read_file(w.log_);
+        CPPUNIT_ASSERT_MESSAGE(log, log.find("(stopping: not stored)") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(log, log.find("stopped") != std::string::npos);
+        w.stop_network();  // the held answer is never sent
+        auto show = w.tool({"cache", "show", "enforce.test"});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(show.out + show.err, 1, show.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("enforce.test: not cached\n"), show.out);
     }
 
     void check_only() {

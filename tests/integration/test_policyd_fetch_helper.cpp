@@ -54,6 +54,7 @@ class PolicydFetchHelperTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(oversized_reply);
     CPPUNIT_TEST(helper_claiming_an_invalid_policy_valid);
     CPPUNIT_TEST(hanging_helper_is_killed);
+    CPPUNIT_TEST(cancel_ends_fetch_in_flight);
     CPPUNIT_TEST(dying_helper);
     CPPUNIT_TEST(helper_program_arguments);
     CPPUNIT_TEST(daemon_does_not_load_libcurl);
@@ -244,6 +245,27 @@ public:
         CPPUNIT_ASSERT(r.failure == FetchFailure::FetchError);
         CPPUNIT_ASSERT_EQUAL(std::string("timeout"), r.failure_reason);
         CPPUNIT_ASSERT_MESSAGE(r.error, r.error.find("no reply within 300ms") != std::string::npos);
+        CPPUNIT_ASSERT(children("sleep").empty());
+    }
+
+    // SIGTERM: cancel() from another thread ends a fetch waiting on a helper
+    // that would take 30 s (its reply timeout is a minute), kills the helper,
+    // and no fetch starts one afterwards.
+    void cancel_ends_fetch_in_flight() {
+        policyd::HelperFetcher fetcher(with_program(script(tls_->dir, "slow", "exec sleep 30"), 60s));
+        sts::FetchResult r;
+        std::thread fetching([&] { r = fetcher.fetch("example.com"); });
+        bool started = harness::wait_until([] { return !children("sleep").empty(); }, 10s);
+        fetcher.cancel();
+        fetching.join();
+        CPPUNIT_ASSERT(started);
+        CPPUNIT_ASSERT(r.failure == FetchFailure::FetchError);
+        CPPUNIT_ASSERT_EQUAL(std::string("cancelled"), r.failure_reason);
+        CPPUNIT_ASSERT_MESSAGE(r.error, r.error.find("cancelled: the daemon is stopping") != std::string::npos);
+        CPPUNIT_ASSERT(children("sleep").empty());
+        auto after = fetcher.fetch("example.com");
+        CPPUNIT_ASSERT_EQUAL(std::string("cancelled"), after.failure_reason);
+        CPPUNIT_ASSERT_MESSAGE(after.error, after.error.find("not started") != std::string::npos);
         CPPUNIT_ASSERT(children("sleep").empty());
     }
 

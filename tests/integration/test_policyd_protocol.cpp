@@ -604,8 +604,11 @@ public:
         std::thread stopper([&] { server->stop(); });
         CPPUNIT_ASSERT_EQUAL(std::string("NOTFOUND "), client->read_reply());
         CPPUNIT_ASSERT_EQUAL(std::string("<closed>"), client->read_reply());
-        source_->open_gate();  // lets the held fetch end so the server can join its workers
+        // The fetch held at the gate was cancelled, not waited for.
+        bool cancelled = harness::wait_until([&] { return source_->cancelled(); }, std::chrono::seconds(10));
+        source_->open_gate();  // (if not, the server could never join its workers)
         stopper.join();
+        CPPUNIT_ASSERT(cancelled);
     }
 
     void tlsrpt_attributes_on() {
