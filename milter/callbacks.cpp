@@ -189,12 +189,9 @@ sfsistat apply(SMFICTX* ctx, const Outcome& out) {
             return SMFIS_CONTINUE;
         case dmarc::Action::Reject:
         case dmarc::Action::TempFail: {
-            // smfi_setreply treats '%' as a format character.
-            std::string text = out.smtp_text;
-            for (auto& ch : text)
-                if (ch == '%') ch = ' ';
+            // The session made the text safe for smfi_setreply (no '%', CR, LF).
             smfi_setreply(ctx, const_cast<char*>(out.smtp_code.c_str()), const_cast<char*>(out.smtp_xcode.c_str()),
-                          const_cast<char*>(text.c_str()));
+                          const_cast<char*>(out.smtp_text.c_str()));
             return out.action == dmarc::Action::Reject ? SMFIS_REJECT : SMFIS_TEMPFAIL;
         }
     }

@@ -19,6 +19,19 @@ namespace {
 
 using domain::iequals;
 
+// A reply text that libmilter and SMTP take as it is: printable ASCII without
+// '%' (a From parse error may quote whatever the sender wrote), cut to
+// kMaxReplyText.
+std::string reply_text(std::string_view text) {
+    std::string out;
+    for (char c : text.substr(0, kMaxReplyText)) {
+        auto u = static_cast<unsigned char>(c);
+        out += u < 0x20 || u > 0x7e || c == '%' ? '?' : c;
+    }
+    if (text.size() > kMaxReplyText) out.replace(kMaxReplyText - 3, 3, "...");
+    return out;
+}
+
 // Cut an oversized value so the parser with this `limit` sees it is too
 // long without our keeping all of it.
 std::string bounded(std::string_view value, std::size_t limit) {
@@ -83,7 +96,7 @@ std::string authserv_id_of(std::string_view value) {
             id += c;
         }
     }
-    return domain::lower(id);
+    return id;
 }
 
 void Session::Message::clear() {
@@ -202,7 +215,7 @@ Outcome Session::overflow_outcome(const std::string& queue_id, const std::string
         out.action = dmarc::Action::Reject;
         out.smtp_code = "550";
         out.smtp_xcode = "5.7.1";
-        out.smtp_text = "DMARC: " + reason;
+        out.smtp_text = reply_text("DMARC: " + reason);
     }
     if (logging::enabled(logging::Level::Info))
         out.log_line = logging::fields({{"queue_id", queue_id},
@@ -305,6 +318,7 @@ Outcome Session::end_of_message(std::string queue_id, const Evaluator& evaluate)
         out.smtp_xcode = "4.7.1";
         out.smtp_text = "DMARC policy of " + v.header_from + " cannot be determined now";
     }
+    out.smtp_text = reply_text(out.smtp_text);
     if (v.action == dmarc::Action::Quarantine) out.quarantine_reason = "DMARC quarantine policy of " + v.header_from;
     if (v.action != dmarc::Action::Reject) out.add_authres = std::move(v.header_value);
     out.log_line = log_line(v, out);

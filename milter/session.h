@@ -41,9 +41,14 @@ inline constexpr std::size_t kMaxFromHeaders = 50;
 inline constexpr std::size_t kMaxCollectedHeaders = 100;
 inline constexpr std::size_t kMaxDeletions = 1000;
 inline constexpr std::size_t kMaxRecipientDomains = 100;
+// The text of a 550/451 reply: RFC 5321 §4.5.3.1.5 allows 512 octets per
+// reply line with the code and CRLF; libmilter refuses CR or LF (Postfix
+// then sends its generic reply instead of ours) and takes '%' as a format.
+inline constexpr std::size_t kMaxReplyText = 400;
 
 // The authserv-id an Authentication-Results value starts with (RFC 8601
-// §2.2: [CFWS] authserv-id, a token or quoted-string), lowercase; "" if none.
+// §2.2: [CFWS] authserv-id, a token or quoted-string), as written (the
+// authserv-id is compared without case, a queue id after it exactly); "" if none.
 std::string authserv_id_of(std::string_view value);
 
 using Evaluator = std::function<dmarc::Verdict(const dmarc::MessageFacts&)>;
@@ -53,7 +58,7 @@ struct Outcome {
     std::vector<int> delete_authres;  // 1-based indexes among Authentication-Results, descending
     std::string add_authres;          // value of the header to insert first; "" for none
     dmarc::Action action = dmarc::Action::Accept;
-    std::string smtp_code, smtp_xcode, smtp_text;  // Reject / TempFail
+    std::string smtp_code, smtp_xcode, smtp_text;  // Reject / TempFail; text printable ASCII, at most kMaxReplyText
     std::string quarantine_reason;                 // Quarantine
     std::string log_line;  // the one line for this message; "" when info lines are not logged
 };

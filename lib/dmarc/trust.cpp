@@ -73,8 +73,12 @@ void received_spf(const MessageFacts& facts, const config::Config& config, Trust
 std::string own_authserv_id(const config::Config& config) {
     const std::string& configured = config.str("authserv_id");
     if (!configured.empty()) return configured;
-    char host[256] = {};
-    if (gethostname(host, sizeof host - 1) != 0) return "localhost";
+    // Asked for every Authentication-Results header of every message: the
+    // host name is read once per process, not by a system call each time.
+    static const std::string host = [] {
+        char name[256] = {};
+        return gethostname(name, sizeof name - 1) == 0 && name[0] ? std::string(name) : std::string("localhost");
+    }();
     return host;
 }
 
@@ -85,8 +89,11 @@ bool trusted_authserv_id(std::string_view id, std::string_view queue_id, const c
     // with the message (RFC 8601 §5) and the milter deletes it.
     if (queue_id.empty()) return false;
     std::string own = own_authserv_id(config);
+    // The authserv-id without case (a domain-like token, RFC 8601 §2.5), the
+    // queue id exactly: Postfix's long queue ids use both cases, so a
+    // case-blind comparison would leave a forger far fewer ids to guess.
     return id.size() == own.size() + 1 + queue_id.size() && domain::iequals(id.substr(0, own.size()), own) &&
-           id[own.size()] == '/' && domain::iequals(id.substr(own.size() + 1), queue_id);
+           id[own.size()] == '/' && id.substr(own.size() + 1) == queue_id;
 }
 
 bool forged_own_header(std::string_view header_value, std::string_view queue_id, const config::Config& config) {
@@ -112,10 +119,8 @@ bool names_own_id(std::string_view id, std::string_view own) {
 bool claims_own_id(std::string_view id, std::string_view own, std::string_view queue_id) {
     if (!names_own_id(id, own)) return false;
     if (id.size() == own.size()) return true;  // unbound: arrived with the message
-    // Queue ids are case-sensitive (Postfix long queue ids); compare without
-    // case as the authserv-id is: a forger still cannot know the id before
-    // the message is queued.
-    return queue_id.empty() || !domain::iequals(id.substr(own.size() + 1), queue_id);
+    // Bound to another queue id, compared exactly as trusted_authserv_id does.
+    return queue_id.empty() || id.substr(own.size() + 1) != queue_id;
 }
 
 std::string identity_domain(std::string_view identity) {

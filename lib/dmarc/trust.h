@@ -37,7 +37,8 @@ namespace dmarc {
 
 inline constexpr std::size_t kMaxTrustedResults = 50;  // per method
 
-// Our authserv-id: the authserv_id parameter, or the host name when empty.
+// Our authserv-id: the authserv_id parameter, or when empty the host name
+// (read once per process: a renamed host needs a restart).
 std::string own_authserv_id(const config::Config& config);
 
 // RFC 8601 §5: may an Authentication-Results header with this authserv-id be

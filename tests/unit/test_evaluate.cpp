@@ -65,10 +65,15 @@ const std::vector<Case>& cases() {
          .ar = {"mx.test/QID1; spf=pass smtp.mailfrom=b@reject.example"}, .envelope_from = "b@reject.example",
          .status = Status::Pass, .header_from = "reject.example", .spf = "pass:reject.example:mfrom",
          .header = kPassReject, .domains = "reject.example=pass"},
-        {.label = "own id and queue id case-insensitive", .from = {"a@reject.example"},
-         .ar = {"MX.Test/qid1; dkim=pass header.d=reject.example"}, .status = Status::Pass,
+        {.label = "own id in another case, queue id exact", .from = {"a@reject.example"},
+         .ar = {"MX.Test/QID1; dkim=pass header.d=reject.example"}, .status = Status::Pass,
          .header_from = "reject.example", .dkim = "pass:reject.example:", .header = kPassReject,
          .domains = "reject.example=pass"},
+        // Postfix long queue ids use both cases: another case is another queue id.
+        {.label = "queue id in another case is forged", .from = {"a@reject.example"},
+         .ar = {"mx.test/qid1; dkim=pass header.d=reject.example"}, .extra_config = kReject, .status = Status::Fail,
+         .header_from = "reject.example", .action = Action::Reject, .smtp = kRejectText,
+         .header = kFailRejectRej, .reason = "rejected", .domains = "reject.example=fail"},
         {.label = "own id without queue id is forged", .from = {"a@reject.example"},
          .ar = {"mx.test; dkim=pass header.d=reject.example"}, .extra_config = kReject, .status = Status::Fail,
          .header_from = "reject.example", .action = Action::Reject, .smtp = kRejectText,
@@ -418,8 +423,8 @@ public:
             bool trusted;
         } cases[] = {
             {"a.test", "Q", true},       {"A.TEST", "", true},         {"b.test", "Q", true},
-            {"c.test", "Q", false},      {"mx.test", "Q", false},      {"mx.test/Q", "Q", true},
-            {"mx.test/q", "Q", true},    {"mx.test/Q", "", false},     {"mx.test/", "", false},
+            {"c.test", "Q", false},      {"mx.test", "Q", false},      {"MX.Test/Q", "Q", true},
+            {"mx.test/q", "Q", false},   {"mx.test/Q", "", false},     {"mx.test/", "", false},
             {"mx.test/QQ", "Q", false},  {"", "Q", false},             {"a.test/Q", "Q", false},
         };
         for (const auto& t : cases)
@@ -466,7 +471,7 @@ public:
             {"MX.TEST; none", "Q1", true},
             {"mx.test/Q2; dkim=pass header.d=a.example", "Q1", true},
             {"mx.test/Q1; dkim=pass header.d=a.example", "Q1", false},
-            {"mx.test/q1; none", "Q1", false},
+            {"mx.test/q1; none", "Q1", true},  // another case: another queue id
             {"mx.test/Q1; none", "", true},
             {"relay.test; dkim=pass header.d=a.example", "Q1", false},
             {"mx.test.evil.example; none", "Q1", false},
@@ -489,7 +494,8 @@ public:
         const Case cases[] = {
             {"own id unbound", "mx.example.org", "4XyZ12", true},
             {"own id other case", "MX.EXAMPLE.ORG", "4XyZ12", true},
-            {"bound to this queue id", "mx.example.org/4xyz12", "4XyZ12", false},
+            {"bound to this queue id", "MX.example.org/4XyZ12", "4XyZ12", false},
+            {"bound to this queue id in another case", "mx.example.org/4xyz12", "4XyZ12", true},
             {"bound to another queue id", "mx.example.org/AAAA", "4XyZ12", true},
             {"bound, queue id unknown", "mx.example.org/AAAA", "", true},
             {"bound to nothing", "mx.example.org/", "4XyZ12", true},

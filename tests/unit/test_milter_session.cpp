@@ -65,6 +65,7 @@ class MilterSessionTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(authserv_id_extraction);
     CPPUNIT_TEST(facts_collected);
     CPPUNIT_TEST(forged_own_results_deleted_and_not_believed);
+    CPPUNIT_TEST(reply_text_bounded_and_printable);
     CPPUNIT_TEST(verdict_to_outcome);
     CPPUNIT_TEST(skips);
     CPPUNIT_TEST(bounds);
@@ -96,12 +97,12 @@ public:
         };
         const Case cases[] = {
             {"plain", "mx.example.org; spf=pass smtp.mailfrom=a.example", "mx.example.org"},
-            {"leading space and case", "  MX.Example.ORG ; none", "mx.example.org"},
+            {"leading space, case kept", "  MX.Example.ORG ; none", "MX.Example.ORG"},
             {"version", "mx.example.org 1; dkim=pass", "mx.example.org"},
             {"comment first", "(forged (nested)) mx.example.org; none", "mx.example.org"},
             {"folded", "\r\n\tmx.example.org;\r\n\tdkim=pass", "mx.example.org"},
             {"quoted", "\"mx.example.org\"; none", "mx.example.org"},
-            {"job id", "mx.example.org/4XyZ12; spf=pass", "mx.example.org/4xyz12"},
+            {"job id, case kept", "mx.example.org/4XyZ12; spf=pass", "mx.example.org/4XyZ12"},
             {"comment right after", "mx.example.org(c); none", "mx.example.org"},
             {"empty", "", ""},
             {"only comment", "(nothing here", ""},
@@ -292,7 +293,31 @@ public:
         CPPUNIT_ASSERT(out.delete_authres == std::vector<int>{1});
     }
 
-    // RFC 8601 §5: every header claiming our id must go. Past kMaxDeletions
+    // The reply text is the verdict's, made safe for smfi_setreply and SMTP:
+    // a From parse error may quote 16 KiB of whatever the sender wrote.
+    void reply_text_bounded_and_printable() {
+        milter::Session s;
+        s.connect(runtime({}), "192.0.2.1");
+        s.mail("<a@example.com>", "");
+        s.header("From", "a@example.com");
+        Recorder r;
+        r.verdict = verdict(dmarc::Status::PermError, dmarc::Action::Reject, "mx.example.org; dmarc=permerror");
+        r.verdict.smtp_code = "550";
+        r.verdict.smtp_xcode = "5.7.1";
+        r.verdict.smtp_text = "DMARC cannot be evaluated: 100% bad\r\nFrom: " + std::string(16384, 'x') + "\x01\xc3\xa9";
+        auto out = s.end_of_message("Q", r.fn());
+        CPPUNIT_ASSERT_EQUAL(milter::kMaxReplyText, out.smtp_text.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("DMARC cannot be evaluated: 100? bad??From: xxx"), out.smtp_text.substr(0, 46));
+        CPPUNIT_ASSERT(out.smtp_text.ends_with("xxx..."));
+        for (char c : out.smtp_text) CPPUNIT_ASSERT(c >= 0x20 && c <= 0x7e && c != '%');
+        // A short text stays as it is.
+        r.verdict.smtp_text = "DMARC policy of example.com rejects this message";
+        s.mail("<a@example.com>", "");
+        s.header("From", "a@example.com");
+        CPPUNIT_ASSERT_EQUAL(r.verdict.smtp_text, s.end_of_message("Q2", r.fn()).smtp_text);
+    }
+
+        // RFC 8601 §5: every header claiming our id must go. Past kMaxDeletions
     // of them the message cannot be cleaned: it is rejected (whatever
     // dmarc_reject_failures says), never delivered with a forgery left in.
     void more_own_claims_than_deletions_rejected() {
