@@ -223,6 +223,9 @@ Verdict evaluate(const MessageFacts& facts, dns::Resolver& resolver, const confi
     v.action = worst->action;
     v.reason = worst->why;
     if (trusted.from_received_spf) v.reason += " (SPF from Received-SPF)";
+    if (trusted.own_results_ignored)
+        v.reason += " (own results ignored: more than " + std::to_string(kMaxQueueIdGuesses) +
+                    " queue id guesses)";
     if (outcomes.size() > 1) v.reason += "; strictest of " + std::to_string(outcomes.size()) + " author results";
     v.header_value = header_value(*worst, config);
     smtp_reply(v, *worst);

@@ -136,11 +136,21 @@ std::string identity_domain(std::string_view identity) {
 TrustedResults trusted_results(const MessageFacts& facts, const config::Config& config) {
     TrustedResults out;
     bool null = null_sender(facts);
+    std::string own = own_authserv_id(config);
+    std::vector<mail::AuthResults> headers;
+    std::size_t guesses = 0;
     for (const auto& value : facts.authentication_results) {
         auto parsed = mail::parse_authentication_results(value);
-        if (!parsed.header || !trusted_authserv_id(parsed.header->authserv_id, facts.queue_id, config))
-            continue;
-        for (const auto& r : parsed.header->results) collect(r, null, out);
+        if (!parsed.header) continue;
+        const std::string& id = parsed.header->authserv_id;
+        // Bound to another queue id (a bare own id guesses nothing).
+        if (id.size() > own.size() && claims_own_id(id, own, facts.queue_id)) ++guesses;
+        if (trusted_authserv_id(id, facts.queue_id, config)) headers.push_back(std::move(*parsed.header));
+    }
+    out.own_results_ignored = guesses > kMaxQueueIdGuesses;
+    for (const auto& h : headers) {
+        if (out.own_results_ignored && names_own_id(h.authserv_id, own)) continue;
+        for (const auto& r : h.results) collect(r, null, out);
         if (out.spf.size() >= kMaxTrustedResults && out.dkim.size() >= kMaxTrustedResults) break;
     }
     if (out.spf.empty()) received_spf(facts, config, out);

@@ -36,6 +36,12 @@
 namespace dmarc {
 
 inline constexpr std::size_t kMaxTrustedResults = 50;  // per method
+// Headers with our authserv-id bound to another queue id that a message may
+// carry before our own bound results are no longer believed: each is a
+// guess at this message's queue id, or a previous hop of ours that shares
+// the authserv-id (a few at most). Postfix's short queue ids are partly
+// predictable; a message with 100 guesses would have 100 chances.
+inline constexpr std::size_t kMaxQueueIdGuesses = 4;
 
 // Our authserv-id: the authserv_id parameter, or when empty the host name
 // (read once per process: a renamed host needs a restart).
@@ -52,7 +58,7 @@ bool names_own_id(std::string_view id, std::string_view own);
 // RFC 8601 §5: is the authserv-id `id` our own `own` either bare or bound to
 // a queue id other than `queue_id` (to any, when queue_id is unknown)? Such a
 // header arrived with the message: it is never believed and the milter
-// deletes it. Case-insensitive.
+// deletes it. The authserv-id without case, the queue id exactly.
 bool claims_own_id(std::string_view id, std::string_view own, std::string_view queue_id);
 
 // RFC 8601 §5: does this Authentication-Results value carry our own
@@ -70,6 +76,9 @@ struct TrustedResults {
     std::vector<AuthFact> spf;
     std::vector<AuthFact> dkim;
     bool from_received_spf = false;  // the SPF result came from Received-SPF
+    // More than kMaxQueueIdGuesses headers bound our id to other queue ids:
+    // those bound to this one were not believed either.
+    bool own_results_ignored = false;
 };
 
 TrustedResults trusted_results(const MessageFacts& facts, const config::Config& config);
