@@ -88,48 +88,92 @@ struct Building {
     }
 };
 
-// One domain's evaluations, in time order, into reports of its periods.
-void reports_of(const std::string& domain, const std::vector<const Evaluation*>& list,
-                std::int64_t interval, std::vector<Report>& out) {
-    std::vector<Stamp> stamps;
-    stamps.reserve(list.size());
-    for (const Evaluation* e : list) stamps.push_back({e->time, effective_interval(e->policy.ri, interval)});
-    std::vector<Period> periods = split_periods(stamps);
-    std::size_t p = 0;
-    std::optional<Building> b;
-    for (const Evaluation* e : list) {
-        while (e->time >= periods[p].end && p + 1 < periods.size()) ++p;  // each lies in one period
-        if (b && !(b->report.period == periods[p])) out.push_back(b->finish()), b.reset();
-        if (!b) {
-            b.emplace();
-            b->report.policy_domain = domain;
-            b->report.period = periods[p];
-        }
-        b->add(*e);
-    }
-    if (b) out.push_back(b->finish());
+// The policy domain an evaluation is reported under, lowercase; "" when it
+// is not reported on (no DMARC record, a report itself, another domain).
+std::string report_domain(const Evaluation& e, const std::optional<std::string>& wanted) {
+    if (e.is_report || e.policy.domain.empty()) return "";
+    std::string domain = lower(e.policy.domain);
+    if (wanted && domain != *wanted) return "";
+    return domain;
 }
+
+// One domain's periods and the reports being built in them.
+struct DomainReports {
+    std::vector<Period> periods;
+    std::vector<std::optional<Building>> reports;  // by period
+};
 
 }  // namespace
 
-std::vector<Report> aggregate(const std::vector<Evaluation>& evaluations, std::int64_t interval,
+std::vector<Report> aggregate(const EvaluationSource& source, std::int64_t interval,
                               const std::optional<std::string>& only_domain) {
-    std::map<std::string, std::vector<const Evaluation*>> by_domain;
     std::optional<std::string> wanted;
     if (only_domain) wanted = lower(*only_domain);
-    for (const auto& e : evaluations) {
-        if (e.is_report || e.policy.domain.empty()) continue;
-        std::string domain = lower(e.policy.domain);
-        if (wanted && domain != *wanted) continue;
-        by_domain[domain].push_back(&e);
+
+    // Pass 1: the stamps split_periods needs. Periods start and end on whole
+    // UTC hours, and split_periods only looks at the first evaluation after
+    // a boundary and the last one before a boundary: of each hour, the first
+    // and the last stamp give the same periods as all of them.
+    std::map<std::string, std::vector<Stamp>> stamps;
+    source([&](const Evaluation& e) {
+        std::string domain = report_domain(e, wanted);
+        if (domain.empty()) return;
+        auto& list = stamps[domain];
+        Stamp stamp{e.time, effective_interval(e.policy.ri, interval)};
+        auto hour = [](std::int64_t t) { return period_of(t, kMinReportInterval).begin; };
+        std::size_t n = list.size();
+        if (n >= 2 && hour(list[n - 1].time) == hour(e.time) && hour(list[n - 2].time) == hour(e.time)) {
+            // The hour's earliest and latest so far (whatever the order they come in).
+            if (e.time < list[n - 2].time) list[n - 2] = stamp;
+            else if (e.time >= list[n - 1].time) list[n - 1] = stamp;
+        } else {
+            list.push_back(stamp);
+        }
+    });
+    std::map<std::string, DomainReports> domains;
+    for (auto& [domain, list] : stamps) {
+        std::stable_sort(list.begin(), list.end(), [](const Stamp& a, const Stamp& b) { return a.time < b.time; });
+        DomainReports& d = domains[domain];
+        d.periods = split_periods(list);
+        d.reports.resize(d.periods.size());
     }
+    stamps.clear();
+
+    // Pass 2: each evaluation into the report of its period.
+    source([&](const Evaluation& e) {
+        std::string domain = report_domain(e, wanted);
+        auto it = domain.empty() ? domains.end() : domains.find(domain);
+        if (it == domains.end()) return;  // recorded after the first pass
+        const auto& periods = it->second.periods;
+        auto p = std::upper_bound(periods.begin(), periods.end(), e.time,
+                                  [](std::int64_t t, const Period& period) { return t < period.begin; });
+        if (p == periods.begin() || e.time >= (p - 1)->end) return;  // likewise
+        --p;
+        auto& building = it->second.reports[static_cast<std::size_t>(p - periods.begin())];
+        if (!building) {
+            building.emplace();
+            building->report.policy_domain = domain;
+            building->report.period = *p;
+        }
+        building->add(e);
+    });
     std::vector<Report> out;
-    for (auto& [domain, list] : by_domain) {
-        std::stable_sort(list.begin(), list.end(),
-                         [](const Evaluation* a, const Evaluation* b) { return a->time < b->time; });
-        reports_of(domain, list, interval, out);
-    }
+    for (auto& [domain, d] : domains)
+        for (auto& building : d.reports)
+            if (building) out.push_back(building->finish());
     return out;
+}
+
+std::vector<Report> aggregate(const std::vector<Evaluation>& evaluations, std::int64_t interval,
+                              const std::optional<std::string>& only_domain) {
+    std::vector<const Evaluation*> ordered;
+    for (const auto& e : evaluations) ordered.push_back(&e);
+    std::stable_sort(ordered.begin(), ordered.end(),
+                     [](const Evaluation* a, const Evaluation* b) { return a->time < b->time; });
+    EvaluationSource source = [&](const std::function<void(const Evaluation&)>& visit) {
+        for (const Evaluation* e : ordered) visit(*e);
+    };
+    return aggregate(source, interval, only_domain);
 }
 
 }  // namespace report

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -52,9 +53,22 @@ struct Report {
     std::size_t rows_dropped = 0;
 };
 
-// Groups `evaluations` (any order) into reports sorted by policy domain and
-// period. interval: report_interval, for evaluations whose policy had no ri.
+// A scan of the history: calls its argument for every evaluation, in time
+// order. aggregate() runs it twice and must see the same evaluations both
+// times (one that only the second pass sees is left out).
+using EvaluationSource = std::function<void(const std::function<void(const Evaluation&)>&)>;
+
+// Groups the evaluations into reports sorted by policy domain and period.
+// interval: report_interval, for evaluations whose policy had no ri.
 // only_domain: keep one policy domain (case-insensitive).
+// Memory does not grow with the number of evaluations: the first pass keeps
+// per domain the first and last evaluation time of each UTC hour (all that
+// split_periods needs: periods are whole hours), the second builds the
+// reports' rows.
+std::vector<Report> aggregate(const EvaluationSource& source, std::int64_t interval,
+                              const std::optional<std::string>& only_domain = std::nullopt);
+
+// The same for evaluations in memory, in any order.
 std::vector<Report> aggregate(const std::vector<Evaluation>& evaluations, std::int64_t interval,
                               const std::optional<std::string>& only_domain = std::nullopt);
 

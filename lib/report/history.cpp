@@ -219,9 +219,10 @@ private:
 class Reader : public HistoryReader {
 public:
     explicit Reader(std::unique_ptr<Store> store) : store_(std::move(store)) {}
+    using HistoryReader::scan;
 
-    Scan scan(std::int64_t begin, std::int64_t end) override {
-        Scan out;
+    ScanStatus scan(std::int64_t begin, std::int64_t end, const Visit& each) override {
+        ScanStatus out;
         CursorPtr cursor = open_cursor(store_->evaluations(), nullptr, out.error);
         if (!cursor) return out;
         auto start = Store::evaluation_key(begin, 0, 0);
@@ -242,7 +243,7 @@ public:
                 ++out.corrupt;
                 continue;
             }
-            out.evaluations.push_back(std::move(*d.evaluation));
+            each(std::move(*d.evaluation));
         }
         return out;
     }
@@ -342,6 +343,12 @@ std::unique_ptr<HistoryWriter> open_history_writer(const config::Config& config,
     auto store = Store::open(history_dir(config), true, error);
     if (!store) return nullptr;
     return std::make_unique<Writer>(std::move(store), history_dir(config), limits);
+}
+
+HistoryReader::Scan HistoryReader::scan(std::int64_t begin, std::int64_t end) {
+    Scan out;
+    static_cast<ScanStatus&>(out) = scan(begin, end, [&](Evaluation&& e) { out.evaluations.push_back(std::move(e)); });
+    return out;
 }
 
 std::unique_ptr<HistoryReader> open_history_reader(const config::Config& config, bool create,

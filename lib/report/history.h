@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -103,12 +104,20 @@ struct SentMark {
 class HistoryReader {
 public:
     virtual ~HistoryReader() = default;
-    struct Scan {
-        std::vector<Evaluation> evaluations;  // time in [begin, end), in time order
-        std::size_t corrupt = 0;              // rows that did not decode (skipped)
-        std::string error;
+    struct ScanStatus {
+        std::size_t corrupt = 0;  // rows that did not decode (skipped)
+        std::string error;        // the database failed: the scan stopped there
     };
-    virtual Scan scan(std::int64_t begin, std::int64_t end) = 0;
+    // Calls `each` for every evaluation with time in [begin, end), in time
+    // order, one at a time: a period of a busy server is millions of rows,
+    // never held in memory together.
+    using Visit = std::function<void(Evaluation&&)>;
+    virtual ScanStatus scan(std::int64_t begin, std::int64_t end, const Visit& each) = 0;
+    // The same, collected (for small ranges: tests, tools).
+    struct Scan : ScanStatus {
+        std::vector<Evaluation> evaluations;  // time in [begin, end), in time order
+    };
+    Scan scan(std::int64_t begin, std::int64_t end);
     // Deletes evaluations older than `before` and sent marks of periods that
     // began before it; returns how many rows went, or -1 with `error`.
     virtual long long purge(std::int64_t before, std::string& error) = 0;

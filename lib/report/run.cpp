@@ -172,16 +172,25 @@ RunResult run_reports(const config::Config& config, HistoryReader& history, Repo
         scan.begin = day_of(options.range->begin);
         scan.end = day_of(options.range->end - 1) + kSecondsPerDay;
     }
-    HistoryReader::Scan rows = history.scan(scan.begin, scan.end);
-    job.result.corrupt = rows.corrupt;
-    if (!rows.error.empty()) {
-        job.result.error = rows.error;
+    // The history is read twice (aggregate.h), never held in memory.
+    HistoryReader::ScanStatus status;
+    EvaluationSource source = [&](const std::function<void(const Evaluation&)>& visit) {
+        if (!status.error.empty()) return;
+        HistoryReader::ScanStatus pass =
+            history.scan(scan.begin, scan.end, [&](Evaluation&& e) { visit(e); });
+        status.corrupt = std::max(status.corrupt, pass.corrupt);
+        status.error = pass.error;
+    };
+    std::vector<Report> reports = aggregate(source, interval, options.domain);
+    job.result.corrupt = status.corrupt;
+    if (!status.error.empty()) {
+        job.result.error = status.error;
         return job.result;
     }
-    if (rows.corrupt > 0)
+    if (status.corrupt > 0)
         logging::warning("report: skipped unreadable history rows " +
-                         logging::fields({{"count", std::to_string(rows.corrupt)}}));
-    for (const Report& r : aggregate(rows.evaluations, interval, options.domain)) {
+                         logging::fields({{"count", std::to_string(status.corrupt)}}));
+    for (const Report& r : reports) {
         if (options.range) {
             // The periods overlapping the range, complete or not.
             if (r.period.end <= options.range->begin || r.period.begin >= options.range->end) continue;

@@ -4,6 +4,10 @@
 // never reported (no policy domain, reports about reports).
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <algorithm>
+#include <map>
+#include <random>
+
 #include "report/aggregate.h"
 #include "report_samples.h"
 
@@ -31,6 +35,8 @@ class ReportAggregateTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(never_reported);
     CPPUNIT_TEST(domain_filter);
     CPPUNIT_TEST(per_domain_intervals);
+    CPPUNIT_TEST(hour_stamps_give_the_same_periods);
+    CPPUNIT_TEST(two_passes_over_the_source);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -233,6 +239,78 @@ public:
         }
         CPPUNIT_ASSERT(reports[0].policy.ri == std::optional<std::uint32_t>(3600));
         CPPUNIT_ASSERT(!reports[3].policy.ri.has_value());
+    }
+
+    // The first pass keeps only the first and last time of each hour per
+    // domain. Against split_periods over every evaluation's stamp: the same
+    // periods, and every evaluation counted in one. Random days of three
+    // domains whose ri changes (hourly to daily), shuffled input.
+    void hour_stamps_give_the_same_periods() {
+        std::mt19937 rng(20261123);
+        const std::optional<std::uint32_t> ris[] = {std::nullopt, 3600, 7200, 4 * 3600, 21600, 86400};
+        for (int round = 0; round < 20; ++round) {
+            std::vector<report::Evaluation> in;
+            for (const char* domain : {"a.example", "b.example", "c.example"}) {
+                int n = static_cast<int>(rng() % 400);
+                for (int i = 0; i < n; ++i) {
+                    auto e = at(kMidnight + static_cast<std::int64_t>(rng() % (3 * kDay)),
+                                "192.0.2." + std::to_string(rng() % 5));
+                    e.policy.domain = domain;
+                    e.policy.ri = ris[rng() % 6];
+                    in.push_back(e);
+                }
+            }
+            std::shuffle(in.begin(), in.end(), rng);
+            std::map<std::string, std::vector<report::Stamp>> all;
+            std::vector<report::Evaluation> ordered = in;
+            std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return a.time < b.time; });
+            for (const auto& e : ordered)
+                all[e.policy.domain].push_back({e.time, report::effective_interval(e.policy.ri, kDay)});
+            std::vector<std::pair<std::string, report::Period>> expected;
+            for (const auto& [domain, stamps] : all)
+                for (const auto& p : report::split_periods(stamps)) expected.emplace_back(domain, p);
+
+            auto reports = report::aggregate(in, kDay);
+            CPPUNIT_ASSERT_EQUAL(expected.size(), reports.size());
+            std::uint64_t counted = 0;
+            for (std::size_t i = 0; i < reports.size(); ++i) {
+                CPPUNIT_ASSERT_EQUAL(expected[i].first, reports[i].policy_domain);
+                CPPUNIT_ASSERT(expected[i].second == reports[i].period);
+                std::uint64_t inside = 0;
+                for (const auto& e : in)
+                    if (e.policy.domain == reports[i].policy_domain && e.time >= reports[i].period.begin &&
+                        e.time < reports[i].period.end)
+                        ++inside;
+                CPPUNIT_ASSERT_EQUAL(inside, reports[i].messages);
+                counted += reports[i].messages;
+            }
+            CPPUNIT_ASSERT_EQUAL(static_cast<std::uint64_t>(in.size()), counted);
+        }
+    }
+
+    // aggregate() reads its source twice and keeps no evaluation: an
+    // evaluation the second pass sees for the first time (recorded in
+    // between) is left out, not put in a period the first pass did not make.
+    void two_passes_over_the_source() {
+        int passes = 0;
+        report::EvaluationSource source = [&](const std::function<void(const report::Evaluation&)>& visit) {
+            ++passes;
+            visit(at(kMidnight + 100));
+            visit(at(kMidnight + 200, "192.0.2.11"));
+            if (passes == 2) {
+                visit(at(kMidnight + 3 * kDay));  // a period nobody computed
+                auto late = at(kMidnight + 300);
+                late.policy.domain = "late.example";  // a domain nobody saw
+                visit(late);
+            }
+        };
+        auto reports = report::aggregate(source, kDay);
+        CPPUNIT_ASSERT_EQUAL(2, passes);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), reports.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("example.com"), reports[0].policy_domain);
+        CPPUNIT_ASSERT(reports[0].period == (report::Period{kMidnight, kMidnight + kDay}));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(2), reports[0].messages);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), reports[0].rows.size());
     }
 };
 

@@ -26,11 +26,16 @@ public:
     std::vector<report::Evaluation> rows;
     std::vector<report::SentMark> marks;
 
-    Scan scan(std::int64_t begin, std::int64_t end) override {
-        Scan s;
-        for (const auto& e : rows)
-            if (e.time >= begin && e.time < end) s.evaluations.push_back(e);
-        return s;
+    using report::HistoryReader::scan;
+    int scans = 0;
+    ScanStatus scan(std::int64_t begin, std::int64_t end, const Visit& each) override {
+        ++scans;
+        std::vector<report::Evaluation> in_order = rows;  // as the store returns them
+        std::stable_sort(in_order.begin(), in_order.end(),
+                         [](const auto& a, const auto& b) { return a.time < b.time; });
+        for (auto& e : in_order)
+            if (e.time >= begin && e.time < end) each(std::move(e));
+        return {};
     }
     long long purge(std::int64_t, std::string&) override { return 0; }
     bool is_sent(const std::string& d, std::int64_t b, const std::string& dest) override {
