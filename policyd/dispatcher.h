@@ -129,7 +129,12 @@ public:
     int wake_fd() const { return wake_.get(); }
 
     HitSummary& hits() { return hits_; }
-    void forget_all() { memo_.clear(); }  // e.g. after a reload changed the reply settings
+    // After a reload that may have changed the reply settings: remembered and
+    // held replies go (a held domain may then be fetched once more).
+    void forget_all() {
+        memo_.clear();
+        held_.clear();
+    }
     // The daemon is stopping: fetches in flight end now (PolicySource::cancel).
     void cancel_fetches() { source_.cancel(); }
     void stop();  // joins the pools; pending fetches are dropped
