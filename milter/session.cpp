@@ -112,15 +112,14 @@ void Session::Message::clear() {
     is_report = false;
 }
 
-std::string Session::connect(std::shared_ptr<const Runtime> runtime, std::string client_ip) {
+void Session::connect(std::shared_ptr<const Runtime> runtime, std::string client_ip) {
     runtime_ = std::move(runtime);
     client_ip_ = std::move(client_ip);
     message_.clear();
     skip_connection_.clear();
-    if (client_ip_.empty() || runtime_->skip_networks.empty()) return "";
+    if (client_ip_.empty() || runtime_->skip_networks.empty()) return;
     auto address = net::parse_address(client_ip_);
     if (address && runtime_->skip_networks.contains(*address)) skip_connection_ = "client in milter_skip_networks";
-    return skip_connection_;
 }
 
 std::string Session::mail(std::string_view envelope_from, std::string_view auth_authen) {

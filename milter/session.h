@@ -68,9 +68,9 @@ struct Outcome {
 class Session {
 public:
     // Connect stage: takes the configuration snapshot for the whole
-    // connection. Returns a reason when the client is skipped ("" otherwise);
-    // each of its messages is then skipped.
-    std::string connect(std::shared_ptr<const Runtime> runtime, std::string client_ip);
+    // connection. A client in milter_skip_networks has each of its messages
+    // skipped (mail() says why).
+    void connect(std::shared_ptr<const Runtime> runtime, std::string client_ip);
     void helo(std::string name) { helo_ = std::move(name); }
     // MAIL stage: starts a message. Returns a reason when it is skipped: not
     // evaluated, but its headers are still read, and it ends with

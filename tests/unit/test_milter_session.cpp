@@ -113,7 +113,7 @@ public:
 
     void facts_collected() {
         milter::Session s;
-        CPPUNIT_ASSERT_EQUAL(std::string(), s.connect(runtime({}), "192.0.2.1"));
+        s.connect(runtime({}), "192.0.2.1");
         s.helo("client.example.net");
         CPPUNIT_ASSERT_EQUAL(std::string(), s.mail("<bounce@example.com>", ""));
         s.header("Received", "from somewhere");
@@ -230,7 +230,7 @@ public:
         };
         for (const auto& c : cases) {
             milter::Session s;
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.skipped, !s.connect(rt, c.ip).empty());
+            s.connect(rt, c.ip);
             // Every message of a skipped client is skipped.
             CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.skipped, !s.mail("<a@example.com>", "").empty());
             CPPUNIT_ASSERT_EQUAL_MESSAGE(c.label, c.skipped, !s.mail("<b@example.com>", "").empty());
